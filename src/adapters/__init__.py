@@ -1,0 +1,1 @@
+"""Adapters: the HTTP front, the stores, the assistant and token verifiers."""

@@ -1,0 +1,1 @@
+"""Assistants: the AI half of every conversation."""

@@ -1,0 +1,52 @@
+"""In-memory conversations."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from adapters.memory.store import detached
+from adapters.memory.transaction import Transaction
+from application.ports.repositories import ActivityCursor, ConversationRepository
+from domain.conversation import Conversation, ConversationStatus
+
+
+class MemoryConversationRepository(ConversationRepository):
+    def __init__(self, transaction: Transaction) -> None:
+        super().__init__()
+        self._tx = transaction
+
+    async def _add(self, conversation: Conversation) -> None:
+        self._tx.conversations[conversation.id] = conversation
+
+    async def _save(self, conversation: Conversation) -> None:
+        self._tx.conversations[conversation.id] = conversation
+
+    async def get(self, conversation_id: UUID, *, for_update: bool = False) -> Conversation | None:
+        if conversation_id in self._tx.conversations:
+            return self._tx.conversations[conversation_id]
+        if for_update:
+            await self._tx.lock(("conversation", conversation_id))
+        stored = self._tx.store.conversations.get(conversation_id)
+        if stored is None:
+            return None
+        self._tx.read_versions.setdefault(conversation_id, stored.version)
+        return detached(stored)
+
+    async def list_for_agent(
+        self,
+        agent_id: UUID,
+        statuses: Sequence[ConversationStatus],
+        after: ActivityCursor | None,
+        limit: int,
+    ) -> list[Conversation]:
+        every = {**self._tx.store.conversations, **self._tx.conversations}.values()
+        mine = [c for c in every if c.status in statuses and c.is_visible_to(agent_id)]
+        mine.sort(key=_activity_key, reverse=True)
+        if after is not None:
+            cut = (after.last_activity_at, after.conversation_id)
+            mine = [c for c in mine if _activity_key(c) < cut]
+        return detached(mine[:limit])
+
+
+def _activity_key(conversation: Conversation) -> tuple[datetime, UUID]:
+    return (conversation.last_activity_at, conversation.id)

@@ -1,0 +1,43 @@
+"""What one in-memory unit of work has read, written and locked, until it commits or ends."""
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from adapters.memory.store import MemoryStore
+from application.idempotency import IdempotencyRecord
+from domain.agent import Agent
+from domain.chat_session import ChatSession
+from domain.conversation import Conversation
+from domain.message import Message
+
+
+@dataclass(eq=False)
+class Transaction:
+    """Writes stay here, invisible to every other unit of work, until commit applies them."""
+
+    store: MemoryStore
+    agents: dict[UUID, Agent] = field(default_factory=dict)
+    conversations: dict[UUID, Conversation] = field(default_factory=dict)
+    read_versions: dict[UUID, int] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
+    chat_sessions: dict[UUID, ChatSession] = field(default_factory=dict)
+    records: dict[tuple[UUID, str], IdempotencyRecord] = field(default_factory=dict)
+    new_records: set[tuple[UUID, str]] = field(default_factory=set)
+    _held: list[Hashable] = field(default_factory=list)
+
+    async def lock(self, key: Hashable) -> None:
+        """Take the row lock `key` until the unit of work ends (at once if already held)."""
+        if key in self._held:
+            return
+        await self.store.lock(key).acquire()
+        self._held.append(key)
+
+    def release_locks(self) -> None:
+        while self._held:
+            self.store.lock(self._held.pop()).release()
+
+    def messages_of(self, conversation_id: UUID) -> list[Message]:
+        """Committed and own messages of a conversation, in sequence order."""
+        own = [m for m in self.messages if m.conversation_id == conversation_id]
+        return [*self.store.messages.get(conversation_id, []), *own]

@@ -1,0 +1,1 @@
+"""Parley's use cases and the ports they drive."""

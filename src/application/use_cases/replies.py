@@ -1,0 +1,75 @@
+"""Asking the assistant and storing its reply: the half of a turn that follows a message."""
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+import structlog
+
+from application.context import UseCaseContext
+from application.ports.assistant import AssistantFailed, AssistantReply
+from application.ports.unit_of_work import UnitOfWork
+from application.use_cases.access import visible_conversation
+from application.use_cases.sessions import current_session, touch_session
+from domain.chat_session import ChatSession
+from domain.conversation import Conversation
+from domain.message import Message
+
+_log = structlog.get_logger(__name__)
+
+
+async def ask_assistant(context: UseCaseContext, history: Sequence[Message]) -> AssistantReply:
+    """The assistant's whole reply within the configured time; `AssistantFailed` otherwise."""
+    try:
+        async with asyncio.timeout(context.policy.assistant_timeout.total_seconds()):
+            return await context.assistant.reply(history)
+    except AssistantFailed:
+        raise
+    except TimeoutError as timeout:
+        raise AssistantFailed("the assistant did not answer in time") from timeout
+    except Exception as failure:
+        _log.exception("assistant_crashed")
+        raise AssistantFailed("the assistant failed") from failure
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReply:
+    conversation: Conversation
+    chat_session: ChatSession
+    reply: Message
+    created: bool
+    """False when another request had stored the reply first."""
+
+
+async def store_reply(
+    unit_of_work: UnitOfWork,
+    context: UseCaseContext,
+    agent_id: UUID,
+    answered: Message,
+    content: str,
+) -> StoredReply:
+    """Post `content` as the assistant's reply to `answered`, unless it has one already."""
+    now = context.clock.now()
+    conversation = await visible_conversation(
+        unit_of_work, answered.conversation_id, agent_id, for_update=True
+    )
+    existing = await unit_of_work.messages.reply_to(answered.id)
+    if existing is not None:
+        session = await current_session(unit_of_work, conversation.id, agent_id)
+        return StoredReply(conversation, session, existing, created=False)
+    reply = conversation.post_reply(content, now, reply_to=answered.id)
+    await unit_of_work.conversations.save(conversation)
+    await unit_of_work.messages.add(reply)
+    session = await touch_session(unit_of_work, conversation.id, agent_id, now, context.policy)
+    return StoredReply(conversation, session, reply, created=True)
+
+
+async def history_until(
+    unit_of_work: UnitOfWork, context: UseCaseContext, message: Message
+) -> list[Message]:
+    """The recent messages the assistant reads to answer `message`, ending with it."""
+    page = await unit_of_work.messages.newest(
+        message.conversation_id, context.policy.history_messages, before=message.sequence + 1
+    )
+    return page.items
