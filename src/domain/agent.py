@@ -6,6 +6,7 @@ from uuid import UUID, uuid4
 
 from domain import events
 from domain.errors import InvalidAgentIdentity
+from domain.events import DomainEvent
 
 
 @dataclass(slots=True, eq=False)
@@ -15,7 +16,7 @@ class Agent:
     email: str | None
     name: str | None
     created_at: datetime
-    events: list[events.DomainEvent] = field(default_factory=list)
+    events: list[DomainEvent] = field(default_factory=list)
 
     @classmethod
     def provision(

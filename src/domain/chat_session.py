@@ -7,6 +7,7 @@ from uuid import UUID, uuid4
 
 from domain import events
 from domain.errors import ChatSessionEnded
+from domain.events import DomainEvent
 
 
 class ChatSessionStatus(StrEnum):
@@ -24,7 +25,7 @@ class ChatSession:
     last_activity_at: datetime
     ended_at: datetime | None
     message_count: int
-    events: list[events.DomainEvent] = field(default_factory=list)
+    events: list[DomainEvent] = field(default_factory=list)
 
     @classmethod
     def start(cls, conversation_id: UUID, agent_id: UUID, now: datetime) -> "ChatSession":

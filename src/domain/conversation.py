@@ -22,6 +22,7 @@ from domain.errors import (
     NotAParticipant,
     UnknownParticipant,
 )
+from domain.events import DomainEvent
 from domain.message import Message
 from domain.participant import Participant
 from domain.text import MAX_STORED_MESSAGE_CHARS, checked_content, checked_title
@@ -43,7 +44,7 @@ class Conversation:
     last_sequence: int
     version: int
     participants: tuple[Participant, ...]
-    events: list[events.DomainEvent] = field(default_factory=list)
+    events: list[DomainEvent] = field(default_factory=list)
 
     @classmethod
     def start(cls, agent_id: UUID, now: datetime, title: str | None = None) -> "Conversation":

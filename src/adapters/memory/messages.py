@@ -14,13 +14,14 @@ class MemoryMessageRepository(MessageRepository):
     async def add(self, message: Message) -> None:
         self._tx.messages.append(message)
 
-    async def get(self, message_id: UUID) -> Message | None:
+    async def get(self, conversation_id: UUID, message_id: UUID) -> Message | None:
         own = (m for m in self._tx.messages if m.id == message_id)
-        return next(own, None) or self._tx.store.messages_by_id.get(message_id)
+        found = next(own, None) or self._tx.store.messages_by_id.get(message_id)
+        return found if found is not None and found.conversation_id == conversation_id else None
 
-    async def reply_to(self, message_id: UUID) -> Message | None:
-        own = (m for m in self._tx.messages if m.reply_to == message_id)
-        reply_id = self._tx.store.replies.get(message_id)
+    async def reply_to(self, message: Message) -> Message | None:
+        own = (m for m in self._tx.messages if m.reply_to == message.id)
+        reply_id = self._tx.store.replies.get(message.id)
         stored = None if reply_id is None else self._tx.store.messages_by_id[reply_id]
         return next(own, None) or stored
 

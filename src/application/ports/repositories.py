@@ -106,11 +106,11 @@ class MessageRepository(abc.ABC):
     async def add(self, message: Message) -> None: ...
 
     @abc.abstractmethod
-    async def get(self, message_id: UUID) -> Message | None: ...
+    async def get(self, conversation_id: UUID, message_id: UUID) -> Message | None: ...
 
     @abc.abstractmethod
-    async def reply_to(self, message_id: UUID) -> Message | None:
-        """The assistant's reply to a message, if it has one."""
+    async def reply_to(self, message: Message) -> Message | None:
+        """The assistant's reply to `message`, if it has one."""
 
     @abc.abstractmethod
     async def newest(

@@ -11,7 +11,7 @@ from application.context import UseCaseContext
 from application.ports.assistant import AssistantFailed, AssistantReply
 from application.ports.unit_of_work import UnitOfWork
 from application.use_cases.access import visible_conversation
-from application.use_cases.sessions import current_session, touch_session
+from application.use_cases.sessions import current_session, record_activity, session_to_touch
 from domain.chat_session import ChatSession
 from domain.conversation import Conversation
 from domain.message import Message
@@ -54,14 +54,17 @@ async def store_reply(
     conversation = await visible_conversation(
         unit_of_work, answered.conversation_id, agent_id, for_update=True
     )
-    existing = await unit_of_work.messages.reply_to(answered.id)
+    existing = await unit_of_work.messages.reply_to(answered)
     if existing is not None:
         session = await current_session(unit_of_work, conversation.id, agent_id)
         return StoredReply(conversation, session, existing, created=False)
+    current = await session_to_touch(unit_of_work, conversation.id, agent_id)
     reply = conversation.post_reply(content, now, reply_to=answered.id)
     await unit_of_work.conversations.save(conversation)
     await unit_of_work.messages.add(reply)
-    session = await touch_session(unit_of_work, conversation.id, agent_id, now, context.policy)
+    session = await record_activity(
+        unit_of_work, current, conversation.id, agent_id, now=now, policy=context.policy
+    )
     return StoredReply(conversation, session, reply, created=True)
 
 

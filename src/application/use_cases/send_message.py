@@ -21,7 +21,7 @@ from application.transactions import in_transaction
 from application.use_cases.access import visible_conversation
 from application.use_cases.agents import resolve_agent
 from application.use_cases.replies import ask_assistant, history_until, store_reply
-from application.use_cases.sessions import current_session, touch_session
+from application.use_cases.sessions import current_session, record_activity, session_to_touch
 from domain.chat_session import ChatSession
 from domain.conversation import Conversation
 from domain.message import Message
@@ -142,6 +142,13 @@ async def _accept_new(
     conversation, is_new = await _conversation_to_post_in(
         unit_of_work, agent_id, command.conversation_id, now
     )
+    current, earlier = None, []
+    if not is_new:
+        current = await session_to_touch(unit_of_work, conversation.id, agent_id)
+        page = await unit_of_work.messages.newest(
+            conversation.id, context.policy.history_messages - 1
+        )
+        earlier = page.items
     message = conversation.post_by_agent(
         agent_id,
         command.message,
@@ -154,9 +161,11 @@ async def _accept_new(
     else:
         await unit_of_work.conversations.save(conversation)
     await unit_of_work.messages.add(message)
-    session = await touch_session(unit_of_work, conversation.id, agent_id, now, context.policy)
+    session = await record_activity(
+        unit_of_work, current, conversation.id, agent_id, now=now, policy=context.policy
+    )
     claimed_at = await _claim_new_key(unit_of_work, agent_id, message, command, now)
-    history = [message] if is_new else await history_until(unit_of_work, context, message)
+    history = [*earlier, message]
     return AcceptedMessage(agent_id, conversation, session, message, history, claimed_at)
 
 
@@ -203,9 +212,9 @@ async def _resume(
     if not record.is_retry_of(command.message, command.conversation_id):
         raise IdempotencyConflict("this client_message_id was used for a different request")
     conversation = await visible_conversation(unit_of_work, record.conversation_id, record.agent_id)
-    user_message = await _stored_message(unit_of_work, record.user_message_id)
+    user_message = await _stored_message(unit_of_work, record)
     session = await current_session(unit_of_work, conversation.id, record.agent_id)
-    reply = await unit_of_work.messages.reply_to(user_message.id)
+    reply = await unit_of_work.messages.reply_to(user_message)
     if reply is not None:
         if record.assistant_message_id is None:
             record.complete(reply.id)
@@ -229,8 +238,8 @@ async def _record_of(
     return await unit_of_work.idempotency.get(agent_id, command.client_message_id)
 
 
-async def _stored_message(unit_of_work: UnitOfWork, message_id: UUID) -> Message:
-    message = await unit_of_work.messages.get(message_id)
+async def _stored_message(unit_of_work: UnitOfWork, record: IdempotencyRecord) -> Message:
+    message = await unit_of_work.messages.get(record.conversation_id, record.user_message_id)
     if message is None:
-        raise LookupError(f"message {message_id} of an idempotency record is missing")
+        raise LookupError(f"message {record.user_message_id} of an idempotency record is missing")
     return message

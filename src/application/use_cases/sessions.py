@@ -9,24 +9,28 @@ from application.ports.unit_of_work import UnitOfWork
 from domain.chat_session import ChatSession, session_for_activity
 
 
-async def touch_session(
+async def session_to_touch(
+    unit_of_work: UnitOfWork, conversation_id: UUID, agent_id: UUID
+) -> ChatSession | None:
+    """The agent's latest session on the conversation, locked for `record_activity`."""
+    return await unit_of_work.chat_sessions.latest_for(conversation_id, agent_id, for_update=True)
+
+
+async def record_activity(
     unit_of_work: UnitOfWork,
+    current: ChatSession | None,
     conversation_id: UUID,
     agent_id: UUID,
+    *,
     now: datetime,
     policy: ChatPolicy,
-    *,
-    messages: int = 1,
 ) -> ChatSession:
-    """Count `messages` in the agent's session, ending an idle one and starting a new one."""
-    current = await unit_of_work.chat_sessions.latest_for(
-        conversation_id, agent_id, for_update=True
-    )
+    """Count one message in the agent's session, ending an idle one and starting a new one."""
     was_active = current is not None and current.is_active
     session = session_for_activity(current, conversation_id, agent_id, now, policy.session_idle)
     if current is not None and was_active and session is not current:
         await unit_of_work.chat_sessions.save(current)
-    session.touch(now, messages)
+    session.touch(now)
     if session is current:
         await unit_of_work.chat_sessions.save(session)
     else:
