@@ -1,0 +1,76 @@
+"""Chat sessions; the database keeps at most one active per (conversation, agent)."""
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from adapters.postgres.rows import chat_session_from
+from adapters.postgres.session import Session, changing_one_row
+from application.ports.repositories import ChatSessionRepository
+from domain.chat_session import ChatSession
+
+_LATEST_FOR = (
+    "SELECT * FROM chat_sessions WHERE conversation_id = %s AND agent_id = %s"
+    " ORDER BY status = 'active' DESC, started_at DESC LIMIT 1"
+)
+
+
+class PostgresChatSessionRepository(ChatSessionRepository):
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self._db = session
+
+    async def _add(self, session: ChatSession) -> None:
+        self._db.write(
+            "INSERT INTO chat_sessions (conversation_id, id, agent_id, status, started_at,"
+            " last_activity_at, ended_at, message_count) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                session.conversation_id,
+                session.id,
+                session.agent_id,
+                str(session.status),
+                session.started_at,
+                session.last_activity_at,
+                session.ended_at,
+                session.message_count,
+            ),
+        )
+
+    async def _save(self, session: ChatSession) -> None:
+        self._db.write(
+            changing_one_row(
+                "UPDATE chat_sessions SET status = %s, last_activity_at = %s, ended_at = %s,"
+                " message_count = %s WHERE conversation_id = %s AND id = %s"
+            ),
+            (
+                str(session.status),
+                session.last_activity_at,
+                session.ended_at,
+                session.message_count,
+                session.conversation_id,
+                session.id,
+            ),
+        )
+
+    async def get(self, session_id: UUID, *, for_update: bool = False) -> ChatSession | None:
+        sql = "SELECT * FROM chat_sessions WHERE id = %s"
+        row = await self._db.fetch_one(f"{sql} FOR UPDATE" if for_update else sql, (session_id,))
+        return None if row is None else chat_session_from(row)
+
+    async def latest_for(
+        self, conversation_id: UUID, agent_id: UUID, *, for_update: bool = False
+    ) -> ChatSession | None:
+        sql = f"{_LATEST_FOR} FOR UPDATE" if for_update else _LATEST_FOR
+        row = await self._db.fetch_one(sql, (conversation_id, agent_id))
+        return None if row is None else chat_session_from(row)
+
+    async def active_for_agent(
+        self, agent_id: UUID, conversation_ids: Sequence[UUID]
+    ) -> dict[UUID, ChatSession]:
+        if not conversation_ids:
+            return {}
+        rows = await self._db.fetch_all(
+            "SELECT * FROM chat_sessions WHERE agent_id = %s"
+            " AND conversation_id = ANY(%s) AND status = 'active'",
+            (agent_id, list(conversation_ids)),
+        )
+        return {row["conversation_id"]: chat_session_from(row) for row in rows}

@@ -1,0 +1,168 @@
+"""Conversations with their participants, read in one round trip."""
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from adapters.postgres.rows import CONVERSATION_COLUMNS, PARTICIPANT_ORDER, conversations_from
+from adapters.postgres.session import Session
+from application.ports.repositories import ActivityCursor, ConversationRepository
+from domain.conversation import Conversation, ConversationStatus
+from domain.participant import Participant
+
+_NEWEST_POSSIBLE = ActivityCursor(
+    datetime.fromisoformat("9999-12-31T00:00:00+00:00"),
+    UUID("ffffffff-ffff-ffff-ffff-ffffffffffff"),
+)
+
+_GET = (
+    f"SELECT {CONVERSATION_COLUMNS} FROM conversations c"
+    " JOIN conversation_participants p ON p.conversation_id = c.id"
+    f" WHERE c.id = %s ORDER BY {PARTICIPANT_ORDER}"
+)
+
+_LIST = (
+    "WITH page AS ("
+    " SELECT conversation_id, last_activity_at FROM conversation_participants"
+    " WHERE agent_id = %(agent_id)s AND is_active"
+    " AND conversation_status = ANY(%(statuses)s)"
+    " AND (last_activity_at, conversation_id) < (%(at)s, %(id)s)"
+    " ORDER BY last_activity_at DESC, conversation_id DESC LIMIT %(limit)s)"
+    f" SELECT {CONVERSATION_COLUMNS} FROM page"
+    " JOIN conversations c ON c.id = page.conversation_id"
+    " JOIN conversation_participants p ON p.conversation_id = c.id"
+    f" ORDER BY page.last_activity_at DESC, page.conversation_id DESC, {PARTICIPANT_ORDER}"
+)
+
+_UPDATE = (
+    "WITH updated AS ("
+    " UPDATE conversations SET title = %(title)s, status = %(status)s,"
+    " updated_at = %(updated_at)s, last_message_at = %(last_message_at)s,"
+    " last_sequence = %(last_sequence)s, version = %(version)s"
+    " WHERE id = %(id)s AND version = %(read_version)s"
+    " RETURNING id, coalesce(last_message_at, created_at) AS activity, status),"
+    " spread AS (UPDATE conversation_participants p"
+    " SET last_activity_at = u.activity, conversation_status = u.status"
+    " FROM updated u WHERE p.conversation_id = u.id)"
+    " SELECT parley_expect_rows(count(*), 1) FROM updated"
+)
+"""Also copies the activity and status onto the participants; fails unless the version read
+is still the stored one."""
+
+_INSERT_PARTICIPANT = (
+    "INSERT INTO conversation_participants (conversation_id, id, position, role, agent_id,"
+    " is_active, can_reply, can_invite, notifications_enabled, joined_at, last_activity_at,"
+    " conversation_status) VALUES (%(conversation_id)s, %(id)s, %(position)s, %(role)s,"
+    " %(agent_id)s, %(is_active)s, %(can_reply)s, %(can_invite)s, %(notifications_enabled)s,"
+    " %(joined_at)s, %(activity)s, %(status)s)"
+)
+
+_UPDATE_PARTICIPANT = (
+    "UPDATE conversation_participants SET is_active = %(is_active)s, can_reply = %(can_reply)s,"
+    " can_invite = %(can_invite)s, notifications_enabled = %(notifications_enabled)s,"
+    " joined_at = %(joined_at)s WHERE conversation_id = %(conversation_id)s AND id = %(id)s"
+)
+
+
+class PostgresConversationRepository(ConversationRepository):
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self._db = session
+        self._as_read: dict[UUID, Conversation] = {}
+
+    async def _add(self, conversation: Conversation) -> None:
+        self._db.write(
+            "INSERT INTO conversations (id, title, status, created_at, updated_at,"
+            " last_message_at, last_sequence, version) VALUES"
+            " (%(id)s, %(title)s, %(status)s, %(created_at)s, %(updated_at)s,"
+            " %(last_message_at)s, %(last_sequence)s, %(version)s)",
+            _conversation_params(conversation),
+        )
+        self._write_participants(conversation, ())
+        self._remember(conversation)
+
+    async def _save(self, conversation: Conversation) -> None:
+        read = self._as_read[conversation.id]
+        params = _conversation_params(conversation) | {"read_version": read.version}
+        self._db.write(_UPDATE, params)
+        self._write_participants(conversation, read.participants)
+        self._remember(conversation)
+
+    async def get(self, conversation_id: UUID, *, for_update: bool = False) -> Conversation | None:
+        sql = f"{_GET} FOR UPDATE OF c" if for_update else _GET
+        found = conversations_from(await self._db.fetch_all(sql, (conversation_id,)))
+        if not found:
+            return None
+        self._remember(found[0])
+        return found[0]
+
+    async def list_for_agent(
+        self,
+        agent_id: UUID,
+        statuses: Sequence[ConversationStatus],
+        after: ActivityCursor | None,
+        limit: int,
+    ) -> list[Conversation]:
+        start = after or _NEWEST_POSSIBLE
+        rows = await self._db.fetch_all(
+            _LIST,
+            {
+                "agent_id": agent_id,
+                "statuses": [str(s) for s in statuses],
+                "at": start.last_activity_at,
+                "id": start.conversation_id,
+                "limit": limit,
+            },
+        )
+        return conversations_from(rows)
+
+    def _remember(self, conversation: Conversation) -> None:
+        self._as_read[conversation.id] = replace(conversation, events=[])
+
+    def _write_participants(
+        self, conversation: Conversation, before: Sequence[Participant]
+    ) -> None:
+        known = {p.id: p for p in before}
+        for position, participant in enumerate(conversation.participants):
+            if participant.id not in known:
+                self._db.write(
+                    _INSERT_PARTICIPANT, _participant_params(conversation, participant, position)
+                )
+            elif known[participant.id] != participant:
+                self._db.write(
+                    _UPDATE_PARTICIPANT, _participant_params(conversation, participant, position)
+                )
+
+
+def _conversation_params(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "id": conversation.id,
+        "title": conversation.title,
+        "status": str(conversation.status),
+        "created_at": conversation.created_at,
+        "updated_at": conversation.updated_at,
+        "last_message_at": conversation.last_message_at,
+        "last_sequence": conversation.last_sequence,
+        "version": conversation.version,
+    }
+
+
+def _participant_params(
+    conversation: Conversation, participant: Participant, position: int
+) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation.id,
+        "id": participant.id,
+        "position": position,
+        "role": str(participant.role),
+        "agent_id": participant.agent_id,
+        "is_active": participant.is_active,
+        "can_reply": participant.can_reply,
+        "can_invite": participant.can_invite,
+        "notifications_enabled": participant.notifications_enabled,
+        "joined_at": participant.joined_at,
+        "activity": conversation.last_activity_at,
+        "status": str(conversation.status),
+    }

@@ -1,0 +1,50 @@
+"""The PostgreSQL unit of work: one pooled connection, one transaction."""
+
+from contextlib import suppress
+
+from psycopg import AsyncConnection
+from psycopg.rows import DictRow
+from psycopg_pool import AsyncConnectionPool
+
+from adapters.postgres.agents import PostgresAgentRepository
+from adapters.postgres.chat_sessions import PostgresChatSessionRepository
+from adapters.postgres.conversations import PostgresConversationRepository
+from adapters.postgres.errors import translated_errors
+from adapters.postgres.idempotency import PostgresIdempotencyRepository
+from adapters.postgres.messages import PostgresMessageRepository
+from adapters.postgres.session import Session
+from application.errors import StoreUnavailable
+from application.ports.events import EventPublisher
+from application.ports.unit_of_work import UnitOfWork
+
+Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
+
+
+class PostgresUnitOfWork(UnitOfWork):
+    def __init__(self, pool: Pool, publisher: EventPublisher) -> None:
+        super().__init__(publisher)
+        self._pool = pool
+        self._connection: AsyncConnection[DictRow] | None = None
+
+    async def _begin(self) -> None:
+        with translated_errors():
+            self._connection = await self._pool.getconn()
+        self._session = Session(self._connection)
+        self.agents = PostgresAgentRepository(self._session)
+        self.conversations = PostgresConversationRepository(self._session)
+        self.messages = PostgresMessageRepository(self._session)
+        self.chat_sessions = PostgresChatSessionRepository(self._session)
+        self.idempotency = PostgresIdempotencyRepository(self._session)
+
+    async def _commit(self) -> None:
+        await self._session.commit()
+
+    async def _rollback(self) -> None:
+        # A lost connection takes its transaction with it; the pool replaces the connection.
+        with suppress(StoreUnavailable):
+            await self._session.rollback()
+
+    async def _end(self) -> None:
+        if self._connection is not None:
+            await self._pool.putconn(self._connection)
+            self._connection = None
