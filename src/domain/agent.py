@@ -22,8 +22,10 @@ class Agent:
     def provision(
         cls, external_user_id: str, now: datetime, email: str | None = None, name: str | None = None
     ) -> "Agent":
-        if not external_user_id or "\x00" in external_user_id:
+        if not external_user_id:
             raise InvalidAgentIdentity("an agent needs a non-empty external user id")
+        if any("\x00" in (text or "") for text in (external_user_id, email, name)):
+            raise InvalidAgentIdentity("an agent's identity must not contain U+0000")
         agent = cls(uuid4(), external_user_id, email, name, now)
         agent.events.append(events.AgentProvisioned(now, agent.id, external_user_id))
         return agent

@@ -25,6 +25,7 @@ from domain.errors import (
 from domain.events import DomainEvent
 from domain.message import Message
 from domain.participant import Participant
+from domain.roles import Role
 from domain.text import MAX_STORED_MESSAGE_CHARS, checked_content, checked_title
 
 
@@ -121,7 +122,14 @@ class Conversation:
             operator = Participant.operator(self.id, operator_agent_id, now)
             self.participants = (*self.participants, operator)
         else:
-            operator = replace(former, is_active=True, can_reply=True, joined_at=now)
+            operator = replace(
+                former,
+                role=Role.OPERATOR,
+                is_active=True,
+                can_reply=True,
+                can_invite=False,
+                joined_at=now,
+            )
             self._replace(operator)
         self._changed(now)
         self._record_joined(operator, now)

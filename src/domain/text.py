@@ -13,8 +13,9 @@ def checked_content(content: str, max_chars: int) -> str:
         raise InvalidContent("content must not contain U+0000")
     if not content.strip():
         raise InvalidContent("content must not be empty or only whitespace")
-    if len(content) > min(max_chars, MAX_STORED_MESSAGE_CHARS):
-        raise InvalidContent(f"content must be at most {max_chars} characters")
+    limit = min(max_chars, MAX_STORED_MESSAGE_CHARS)
+    if len(content) > limit:
+        raise InvalidContent(f"content must be at most {limit} characters")
     return content
 
 

@@ -47,7 +47,7 @@ titles = st.one_of(
 )
 T = TypeVar("T")
 
-picks = st.one_of(st.integers(min_value=0, max_value=9), st.none())
+picks = st.integers(min_value=-1, max_value=9)
 
 
 def may_be_posted(content: str, max_chars: int) -> bool:
@@ -155,11 +155,9 @@ class ConversationMachine(RuleBasedStateMachine):
             assert self.acting(invitee) == operator
 
     @rule(by=actors, pick=picks)
-    def deactivate(self, by: UUID, pick: int | None) -> None:
+    def deactivate(self, by: UUID, pick: int) -> None:
         participants = self.conversation.participants
-        target_id = (
-            UNKNOWN_PARTICIPANT if pick is None else participants[pick % len(participants)].id
-        )
+        target_id = UNKNOWN_PARTICIPANT if pick < 0 else participants[pick % len(participants)].id
         chosen = next((p for p in participants if p.id == target_id), None)
         acting = self.acting(by)
         active_agents = sum(1 for p in participants if p.is_active_agent)
