@@ -1,4 +1,5 @@
--- Parley's schema. The database defends every rule the domain keeps, on its own.
+-- Parley's schema. The database defends the shape of the data on its own: every conversation
+-- has its members, sequences never repeat, one AI, one active session, one reply per message.
 
 CREATE TABLE iso_agents (
     id uuid PRIMARY KEY,
@@ -55,7 +56,11 @@ CREATE TABLE messages (
     sequence bigint NOT NULL CHECK (sequence >= 1),
     role text NOT NULL CHECK (role IN ('iso_agent', 'ai_assistant', 'operator')),
     sender_agent_id uuid REFERENCES iso_agents (id),
-    content text NOT NULL CHECK (char_length(content) BETWEEN 1 AND 100000 AND content ~ '\S'),
+    -- Not blank: some character outside Python's whitespace, whatever the server's locale.
+    content text NOT NULL CHECK (
+        char_length(content) BETWEEN 1 AND 100000
+        AND content ~ '[^\t\n\v\f\r\x1c-\x1f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]'
+    ),
     client_message_id text CHECK (client_message_id ~ '^[A-Za-z0-9._:-]{1,64}$'),
     reply_to uuid,
     created_at timestamptz NOT NULL,
@@ -113,16 +118,27 @@ CREATE FUNCTION parley_check_conversation_members() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     checked uuid;
+    touched uuid[];
 BEGIN
     IF TG_TABLE_NAME = 'conversations' THEN
-        checked := NEW.id;
+        touched := ARRAY[NEW.id];
     ELSIF TG_OP = 'DELETE' THEN
-        checked := OLD.conversation_id;
+        touched := ARRAY[OLD.conversation_id];
     ELSE
-        checked := NEW.conversation_id;
+        touched := ARRAY[OLD.conversation_id, NEW.conversation_id];
     END IF;
+    FOREACH checked IN ARRAY touched LOOP
+        PERFORM parley_require_members(checked);
+    END LOOP;
+    RETURN NULL;
+END;
+$$;
+
+CREATE FUNCTION parley_require_members(checked uuid) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
     IF NOT EXISTS (SELECT 1 FROM conversations WHERE id = checked) THEN
-        RETURN NULL;
+        RETURN;
     END IF;
     IF NOT EXISTS (
         SELECT 1 FROM conversation_participants
@@ -138,7 +154,6 @@ BEGIN
         RAISE EXCEPTION 'conversation % has no ai_assistant participant', checked
             USING ERRCODE = 'check_violation', CONSTRAINT = 'conversation_has_ai';
     END IF;
-    RETURN NULL;
 END;
 $$;
 

@@ -1,0 +1,61 @@
+"""The embedded server keeps its data across restarts; the pool outlives a lost database."""
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from adapters.memory.events import RecordingPublisher
+from adapters.postgres.embedded import EmbeddedPostgres
+from adapters.postgres.migrations import migrate
+from adapters.postgres.pool import create_pool
+from adapters.postgres.unit_of_work import PostgresUnitOfWork
+from application.errors import StoreUnavailable
+from domain.agent import Agent
+from integration.builders import T0
+
+
+async def test_the_embedded_database_keeps_its_data_across_restarts(data_dir: Path) -> None:
+    server = EmbeddedPostgres(data_dir)
+    url = server.start()
+    await migrate(url)
+    with psycopg.connect(url) as connection:
+        connection.execute(
+            "INSERT INTO iso_agents (id, external_user_id, created_at) VALUES"
+            " (gen_random_uuid(), 'kept', now())"
+        )
+    server.stop()
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(url, connect_timeout=2).close()
+
+    url = EmbeddedPostgres(data_dir).start()
+    with psycopg.connect(url) as connection:
+        kept = connection.execute("SELECT external_user_id FROM iso_agents").fetchall()
+    assert kept == [("kept",)]
+    assert await migrate(url) == []
+
+
+async def test_a_lost_database_is_unavailable_and_the_pool_recovers_when_it_returns(
+    data_dir: Path,
+) -> None:
+    server = EmbeddedPostgres(data_dir)
+    url = server.start()
+    await migrate(url)
+    pool = create_pool(url, min_size=1, max_size=2, timeout_s=1)
+    await pool.open(wait=True)
+    try:
+        server.stop()
+        with pytest.raises(StoreUnavailable):
+            async with PostgresUnitOfWork(pool, RecordingPublisher()) as uow:
+                await uow.agents.list_all()
+
+        server.start()
+        await pool.check()
+        async with PostgresUnitOfWork(pool, RecordingPublisher()) as uow:
+            await uow.agents.add(Agent.provision("back", T0))
+            await uow.commit()
+        async with PostgresUnitOfWork(pool, RecordingPublisher()) as uow:
+            assert [a.external_user_id for a in await uow.agents.list_all()] == ["back"]
+    finally:
+        await pool.close()
+        server.stop()
