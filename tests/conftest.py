@@ -2,7 +2,10 @@
 
 import asyncio
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from uuid import uuid4
 
 import psycopg
@@ -14,16 +17,31 @@ from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.migrations import migrate
 
 
+def outside_pytest_temp() -> Iterator[Path]:
+    """A fresh folder for an embedded server's data.
+
+    Not under pytest's own temporary folder: every pytest run resets that folder's mode to
+    0700, which would lock out the system user the embedded server runs as under root.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="parley-test-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+data_dir = pytest.fixture(outside_pytest_temp)
+
+
 @pytest.fixture(scope="session")
-def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_server_url() -> Iterator[str]:
     """`PARLEY_TEST_DATABASE_URL` when set, otherwise an embedded server for this session."""
     configured = os.environ.get("PARLEY_TEST_DATABASE_URL")
     if configured:
         yield configured
         return
-    embedded = EmbeddedPostgres(tmp_path_factory.mktemp("embedded"))
-    yield embedded.start()
-    embedded.stop()
+    for folder in outside_pytest_temp():
+        embedded = EmbeddedPostgres(folder)
+        yield embedded.start()
+        embedded.stop()
 
 
 @pytest.fixture(scope="session")
