@@ -14,23 +14,29 @@ from application.use_cases.access import visible_conversation
 from application.use_cases.sessions import current_session, record_activity, session_to_touch
 from domain.chat_session import ChatSession
 from domain.conversation import Conversation
+from domain.errors import InvalidContent
 from domain.message import Message
+from domain.text import MAX_STORED_MESSAGE_CHARS, checked_content
 
 _log = structlog.get_logger(__name__)
 
 
 async def ask_assistant(context: UseCaseContext, history: Sequence[Message]) -> AssistantReply:
-    """The assistant's whole reply within the configured time; `AssistantFailed` otherwise."""
+    """The assistant's whole, storable reply within the configured time; else `AssistantFailed`."""
     try:
         async with asyncio.timeout(context.policy.assistant_timeout.total_seconds()):
-            return await context.assistant.reply(history)
+            reply = await context.assistant.reply(history)
+        checked_content(reply.content, MAX_STORED_MESSAGE_CHARS)
     except AssistantFailed:
         raise
+    except InvalidContent as unstorable:
+        raise AssistantFailed(f"the assistant's reply cannot be stored: {unstorable}") from None
     except TimeoutError as timeout:
         raise AssistantFailed("the assistant did not answer in time") from timeout
     except Exception as failure:
         _log.exception("assistant_crashed")
         raise AssistantFailed("the assistant failed") from failure
+    return reply
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+import structlog
+
 from application.context import UseCaseContext
-from application.errors import AssistantUnavailable, IdempotencyConflict, IdempotencyInProgress
+from application.errors import (
+    ApplicationError,
+    AssistantUnavailable,
+    IdempotencyConflict,
+    IdempotencyInProgress,
+)
 from application.idempotency import IdempotencyRecord, digest_of
 from application.ports.assistant import AssistantFailed
 from application.ports.unit_of_work import UnitOfWork
@@ -24,9 +31,11 @@ from application.use_cases.replies import ask_assistant, history_until, store_re
 from application.use_cases.sessions import current_session, record_activity, session_to_touch
 from domain.chat_session import ChatSession
 from domain.conversation import Conversation
+from domain.errors import ConversationArchived
 from domain.message import Message
 
 MAX_RETRY_AFTER_SECONDS = 5
+_log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +82,13 @@ async def send_message(
         return accepted
     try:
         reply = await ask_assistant(context, accepted.history)
+        return await complete_turn(context, accepted, command, reply.content)
     except AssistantFailed as failure:
         await abandon_turn(context, accepted, command)
         raise AssistantUnavailable(accepted.conversation.id, accepted.user_message) from failure
-    return await complete_turn(context, accepted, command, reply.content)
+    except Exception:
+        await abandon_turn(context, accepted, command)
+        raise
 
 
 async def accept_message(
@@ -119,7 +131,10 @@ async def complete_turn(
 async def abandon_turn(
     context: UseCaseContext, accepted: AcceptedMessage, command: SendMessage
 ) -> None:
-    """Let a retry take over at once when the assistant failed this request."""
+    """Let a retry take over at once when this request could not store a reply.
+
+    When even that fails, the claim lapses after the assistant timeout instead.
+    """
     if accepted.claimed_at is None:
         return
 
@@ -129,7 +144,10 @@ async def abandon_turn(
             record.release()
             await unit_of_work.idempotency.save(record)
 
-    await in_transaction(context.new_unit_of_work, work)
+    try:
+        await in_transaction(context.new_unit_of_work, work)
+    except ApplicationError:
+        _log.exception("claim_release_failed", client_message_id=command.client_message_id)
 
 
 async def _accept_new(
@@ -209,6 +227,8 @@ async def _resume(
     command: SendMessage,
     now: datetime,
 ) -> AcceptedMessage | ChatTurn:
+    if command.conversation_id not in (None, record.conversation_id):
+        await visible_conversation(unit_of_work, command.conversation_id, record.agent_id)
     if not record.is_retry_of(command.message, command.conversation_id):
         raise IdempotencyConflict("this client_message_id was used for a different request")
     conversation = await visible_conversation(unit_of_work, record.conversation_id, record.agent_id)
@@ -220,6 +240,8 @@ async def _resume(
             record.complete(reply.id)
             await unit_of_work.idempotency.save(record)
         return ChatTurn(conversation, session, user_message, reply, created=False)
+    if conversation.is_archived:
+        raise ConversationArchived("the conversation is archived")
     timeout = context.policy.assistant_timeout
     if record.claimed_at is not None and record.is_in_progress(now, timeout):
         remaining = (record.claimed_at + timeout - now).total_seconds()
