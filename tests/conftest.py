@@ -55,3 +55,28 @@ def database_url(postgres_server_url: str) -> Iterator[str]:
     yield url
     with psycopg.connect(postgres_server_url, autocommit=True) as admin:
         admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+TABLES = (
+    "idempotency_keys, messages, chat_sessions, conversation_participants,"
+    " conversations, iso_agents"
+)
+
+CONVERSATIONS_MISSING_A_MEMBER = """
+SELECT c.id FROM conversations c
+WHERE NOT EXISTS (
+    SELECT 1 FROM conversation_participants p
+    WHERE p.conversation_id = c.id AND p.role = 'iso_agent' AND p.is_active)
+OR (SELECT count(*) FROM conversation_participants p
+    WHERE p.conversation_id = c.id AND p.role = 'ai_assistant') <> 1
+"""
+
+
+@pytest.fixture
+def clean_database(database_url: str) -> Iterator[str]:
+    """The test database, emptied after the test once no conversation lacks a member."""
+    yield database_url
+    with psycopg.connect(database_url) as connection:
+        broken = connection.execute(CONVERSATIONS_MISSING_A_MEMBER).fetchall()
+        connection.execute(f"TRUNCATE {TABLES}")
+    assert broken == [], "conversations without an active agent or an AI participant"

@@ -1,7 +1,8 @@
 """What every use case runs with: the ports and the policy, plugged in by the entrypoint."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from application.background import BackgroundTasks
 from application.policy import ChatPolicy
 from application.ports.assistant import Assistant
 from application.ports.clock import Clock
@@ -14,3 +15,4 @@ class UseCaseContext:
     clock: Clock
     assistant: Assistant
     policy: ChatPolicy
+    background: BackgroundTasks = field(default_factory=BackgroundTasks)

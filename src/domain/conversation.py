@@ -23,7 +23,7 @@ from domain.errors import (
     UnknownParticipant,
 )
 from domain.events import DomainEvent
-from domain.message import Message
+from domain.message import Generation, Message
 from domain.participant import Participant
 from domain.roles import Role
 from domain.text import MAX_STORED_MESSAGE_CHARS, checked_content, checked_title
@@ -165,10 +165,18 @@ class Conversation:
         sender = self._acting(agent_id)
         return self._post(sender, content, now, client_message_id=client_message_id)
 
-    def post_reply(self, content: str, now: datetime, *, reply_to: UUID) -> Message:
+    def post_reply(
+        self,
+        content: str,
+        now: datetime,
+        *,
+        reply_to: UUID,
+        generation: Generation | None = None,
+    ) -> Message:
         """Post the assistant's answer to message `reply_to` as the next in order."""
         content = checked_content(content, MAX_STORED_MESSAGE_CHARS)
-        return self._post(self.assistant, content, now, reply_to=reply_to)
+        message = self._post(self.assistant, content, now, reply_to=reply_to)
+        return replace(message, generation=generation)
 
     def _post(
         self,

@@ -8,6 +8,17 @@ from domain.roles import Role
 
 
 @dataclass(frozen=True, slots=True)
+class Generation:
+    """How the assistant made a reply: kept with the message, not shown in it."""
+
+    model: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    latency_ms: int | None = None
+    finish_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     id: UUID
     conversation_id: UUID
@@ -19,6 +30,7 @@ class Message:
     client_message_id: str | None = None
     reply_to: UUID | None = None
     """The message the assistant answered, for the assistant's replies."""
+    generation: Generation | None = None
 
     @property
     def is_from_assistant(self) -> bool:

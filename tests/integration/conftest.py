@@ -1,8 +1,7 @@
 """The unit of work under test: in memory and on PostgreSQL, each test on empty tables."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
-import psycopg
 import pytest
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
@@ -14,30 +13,6 @@ from adapters.memory.unit_of_work import MemoryUnitOfWork
 from adapters.postgres.pool import create_pool
 from adapters.postgres.unit_of_work import PostgresUnitOfWork
 from application.ports.unit_of_work import UnitOfWorkFactory
-
-TABLES = (
-    "idempotency_keys, messages, chat_sessions, conversation_participants,"
-    " conversations, iso_agents"
-)
-
-CONVERSATIONS_MISSING_A_MEMBER = """
-SELECT c.id FROM conversations c
-WHERE NOT EXISTS (
-    SELECT 1 FROM conversation_participants p
-    WHERE p.conversation_id = c.id AND p.role = 'iso_agent' AND p.is_active)
-OR (SELECT count(*) FROM conversation_participants p
-    WHERE p.conversation_id = c.id AND p.role = 'ai_assistant') <> 1
-"""
-
-
-@pytest.fixture
-def clean_database(database_url: str) -> Iterator[str]:
-    """The test database, emptied after the test once no conversation lacks a member."""
-    yield database_url
-    with psycopg.connect(database_url) as connection:
-        broken = connection.execute(CONVERSATIONS_MISSING_A_MEMBER).fetchall()
-        connection.execute(f"TRUNCATE {TABLES}")
-    assert broken == [], "conversations without an active agent or an AI participant"
 
 
 @pytest.fixture

@@ -1,25 +1,26 @@
 """The built-in assistant: answers by echoing the latest message, with no network."""
 
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 
-from application.ports.assistant import AssistantReply
-from domain.message import Message
+from application.ports.assistant import AssistantReply, PieceSink
+from domain.message import Generation, Message
 
 _PIECES = re.compile(r"\S+\s*|\s+")
+_ECHO = Generation(model="echo", finish_reason="stop")
 
 
 class EchoAssistant:
     """Deterministic: the reply to a message is always the same text."""
 
-    model = "echo"
-
     async def reply(self, history: Sequence[Message]) -> AssistantReply:
-        return AssistantReply(content=self.answer_to(history), model=self.model)
+        return AssistantReply(self.answer_to(history), _ECHO)
 
-    async def stream(self, history: Sequence[Message]) -> AsyncIterator[str]:
-        for piece in _PIECES.findall(self.answer_to(history)):
-            yield piece
+    async def stream(self, history: Sequence[Message], on_piece: PieceSink) -> AssistantReply:
+        answer = self.answer_to(history)
+        for piece in _PIECES.findall(answer):
+            await on_piece(piece)
+        return AssistantReply(answer, _ECHO)
 
     @staticmethod
     def answer_to(history: Sequence[Message]) -> str:

@@ -5,7 +5,7 @@ from uuid import UUID
 from adapters.postgres.rows import message_from
 from adapters.postgres.session import Session
 from application.ports.repositories import MessagePage, MessageRepository
-from domain.message import Message
+from domain.message import Generation, Message
 
 _PAST_LAST_SEQUENCE = 2**62
 
@@ -17,8 +17,9 @@ class PostgresMessageRepository(MessageRepository):
     async def add(self, message: Message) -> None:
         self._db.write(
             "INSERT INTO messages (conversation_id, id, sequence, role, sender_agent_id,"
-            " content, client_message_id, reply_to, created_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " content, client_message_id, reply_to, created_at, model, prompt_tokens,"
+            " completion_tokens, latency_ms, finish_reason)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 message.conversation_id,
                 message.id,
@@ -29,6 +30,7 @@ class PostgresMessageRepository(MessageRepository):
                 message.client_message_id,
                 message.reply_to,
                 message.created_at,
+                *_generation_values(message.generation),
             ),
         )
 
@@ -64,3 +66,15 @@ class PostgresMessageRepository(MessageRepository):
             (conversation_id, after, limit + 1),
         )
         return MessagePage([message_from(row) for row in rows[:limit]], len(rows) > limit)
+
+
+def _generation_values(generation: Generation | None) -> tuple[object, ...]:
+    if generation is None:
+        return (None, None, None, None, None)
+    return (
+        generation.model,
+        generation.prompt_tokens,
+        generation.completion_tokens,
+        generation.latency_ms,
+        generation.finish_reason,
+    )

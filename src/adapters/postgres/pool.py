@@ -4,6 +4,8 @@ from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
+Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
+
 
 async def _configure(connection: AsyncConnection[DictRow]) -> None:
     await connection.set_autocommit(False)
@@ -11,7 +13,7 @@ async def _configure(connection: AsyncConnection[DictRow]) -> None:
 
 def create_pool(
     database_url: str, *, min_size: int = 2, max_size: int = 10, timeout_s: float = 5.0
-) -> AsyncConnectionPool[AsyncConnection[DictRow]]:
+) -> Pool:
     """A closed pool; `await pool.open(wait=True)` before use, `await pool.close()` after.
 
     A caller waits at most `timeout_s` for a connection before the store counts as unavailable;
@@ -24,7 +26,7 @@ def create_pool(
         timeout=timeout_s,
         open=False,
         connection_class=AsyncConnection[DictRow],
-        kwargs={"row_factory": dict_row, "prepare_threshold": 1},
+        kwargs={"row_factory": dict_row, "prepare_threshold": 1, "options": "-c TimeZone=UTC"},
         configure=_configure,
         reconnect_timeout=float("inf"),
     )

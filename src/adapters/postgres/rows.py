@@ -8,7 +8,7 @@ from application.idempotency import IdempotencyRecord
 from domain.agent import Agent
 from domain.chat_session import ChatSession, ChatSessionStatus
 from domain.conversation import Conversation, ConversationStatus
-from domain.message import Message
+from domain.message import Generation, Message
 from domain.participant import Participant
 from domain.roles import Role
 
@@ -67,6 +67,9 @@ def _participant_from(row: Row) -> Participant:
     )
 
 
+_GENERATION_COLUMNS = ("model", "prompt_tokens", "completion_tokens", "latency_ms", "finish_reason")
+
+
 def message_from(row: Row) -> Message:
     return Message(
         id=row["id"],
@@ -78,6 +81,19 @@ def message_from(row: Row) -> Message:
         created_at=row["created_at"],
         client_message_id=row["client_message_id"],
         reply_to=row["reply_to"],
+        generation=_generation_from(row),
+    )
+
+
+def _generation_from(row: Row) -> Generation | None:
+    if row["role"] != Role.AI_ASSISTANT or all(row[k] is None for k in _GENERATION_COLUMNS):
+        return None
+    return Generation(
+        model=row["model"],
+        prompt_tokens=row["prompt_tokens"],
+        completion_tokens=row["completion_tokens"],
+        latency_ms=row["latency_ms"],
+        finish_reason=row["finish_reason"],
     )
 
 

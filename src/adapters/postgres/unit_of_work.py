@@ -4,7 +4,6 @@ from contextlib import suppress
 
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
-from psycopg_pool import AsyncConnectionPool
 
 from adapters.postgres.agents import PostgresAgentRepository
 from adapters.postgres.chat_sessions import PostgresChatSessionRepository
@@ -12,12 +11,11 @@ from adapters.postgres.conversations import PostgresConversationRepository
 from adapters.postgres.errors import translated_errors
 from adapters.postgres.idempotency import PostgresIdempotencyRepository
 from adapters.postgres.messages import PostgresMessageRepository
+from adapters.postgres.pool import Pool
 from adapters.postgres.session import Session
 from application.errors import StoreUnavailable
 from application.ports.events import EventPublisher
 from application.ports.unit_of_work import UnitOfWork
-
-Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
 
 
 class PostgresUnitOfWork(UnitOfWork):

@@ -1,10 +1,12 @@
 """The assistant port: the AI that answers a conversation."""
 
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from domain.message import Message
+from domain.message import Generation, Message
+
+PieceSink = Callable[[str], Awaitable[None]]
 
 
 class AssistantFailed(Exception):
@@ -14,16 +16,17 @@ class AssistantFailed(Exception):
 @dataclass(frozen=True, slots=True)
 class AssistantReply:
     content: str
-    model: str | None = None
+    generation: Generation = field(default_factory=Generation)
 
 
 class Assistant(Protocol):
     """Answers the latest message of a conversation, given its recent history (oldest first).
 
-    `reply` returns the whole answer; `stream` yields it piece by piece, and the pieces joined
-    are the whole answer. Both raise `AssistantFailed` when no whole answer can be given.
+    `reply` returns the whole answer. `stream` hands each piece of the answer to `on_piece` as
+    it is made, then returns the whole answer, whose content is the pieces joined. Both raise
+    `AssistantFailed` when no whole answer can be given, also after some pieces were handed on.
     """
 
     async def reply(self, history: Sequence[Message]) -> AssistantReply: ...
 
-    def stream(self, history: Sequence[Message]) -> AsyncIterator[str]: ...
+    async def stream(self, history: Sequence[Message], on_piece: PieceSink) -> AssistantReply: ...

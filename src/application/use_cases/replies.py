@@ -1,14 +1,15 @@
 """Asking the assistant and storing its reply: the half of a turn that follows a message."""
 
 import asyncio
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from uuid import UUID
 
 import structlog
 
 from application.context import UseCaseContext
-from application.ports.assistant import AssistantFailed, AssistantReply
+from application.ports.assistant import AssistantFailed, AssistantReply, PieceSink
 from application.ports.unit_of_work import UnitOfWork
 from application.use_cases.access import visible_conversation
 from application.use_cases.sessions import current_session, record_activity, session_to_touch
@@ -21,22 +22,32 @@ from domain.text import MAX_STORED_MESSAGE_CHARS, checked_content
 _log = structlog.get_logger(__name__)
 
 
-async def ask_assistant(context: UseCaseContext, history: Sequence[Message]) -> AssistantReply:
-    """The assistant's whole, storable reply within the configured time; else `AssistantFailed`."""
+async def ask_assistant(
+    context: UseCaseContext, history: Sequence[Message], on_piece: PieceSink | None = None
+) -> AssistantReply:
+    """The assistant's whole, storable reply within the configured time; else `AssistantFailed`.
+
+    With `on_piece`, the reply is streamed and each piece handed on as it comes.
+    """
+    started = time.perf_counter()
     try:
         async with asyncio.timeout(context.policy.assistant_timeout.total_seconds()):
-            reply = await context.assistant.reply(history)
+            if on_piece is None:
+                reply = await context.assistant.reply(history)
+            else:
+                reply = await context.assistant.stream(history, on_piece)
         checked_content(reply.content, MAX_STORED_MESSAGE_CHARS)
     except AssistantFailed:
         raise
-    except InvalidContent as unstorable:
-        raise AssistantFailed(f"the assistant's reply cannot be stored: {unstorable}") from None
     except TimeoutError as timeout:
         raise AssistantFailed("the assistant did not answer in time") from timeout
+    except InvalidContent as unstorable:
+        raise AssistantFailed(f"the assistant's reply cannot be stored: {unstorable}") from None
     except Exception as failure:
         _log.exception("assistant_crashed")
         raise AssistantFailed("the assistant failed") from failure
-    return reply
+    latency_ms = round((time.perf_counter() - started) * 1000)
+    return replace(reply, generation=replace(reply.generation, latency_ms=latency_ms))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +64,9 @@ async def store_reply(
     context: UseCaseContext,
     agent_id: UUID,
     answered: Message,
-    content: str,
+    reply: AssistantReply,
 ) -> StoredReply:
-    """Post `content` as the assistant's reply to `answered`, unless it has one already."""
+    """Post `reply` as the assistant's answer to `answered`, unless it has one already."""
     now = context.clock.now()
     conversation = await visible_conversation(
         unit_of_work, answered.conversation_id, agent_id, for_update=True
@@ -65,13 +76,15 @@ async def store_reply(
         session = await current_session(unit_of_work, conversation.id, agent_id)
         return StoredReply(conversation, session, existing, created=False)
     current = await session_to_touch(unit_of_work, conversation.id, agent_id)
-    reply = conversation.post_reply(content, now, reply_to=answered.id)
+    message = conversation.post_reply(
+        reply.content, now, reply_to=answered.id, generation=reply.generation
+    )
     await unit_of_work.conversations.save(conversation)
-    await unit_of_work.messages.add(reply)
+    await unit_of_work.messages.add(message)
     session = await record_activity(
         unit_of_work, current, conversation.id, agent_id, now=now, policy=context.policy
     )
-    return StoredReply(conversation, session, reply, created=True)
+    return StoredReply(conversation, session, message, created=True)
 
 
 async def history_until(

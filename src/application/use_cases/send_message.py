@@ -6,6 +6,7 @@ stores the reply. A `client_message_id` makes the send idempotent per agent: a r
 nothing new, and the assistant is asked once however many retries arrive.
 """
 
+import asyncio
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +22,7 @@ from application.errors import (
     IdempotencyInProgress,
 )
 from application.idempotency import IdempotencyRecord, digest_of
-from application.ports.assistant import AssistantFailed
+from application.ports.assistant import AssistantFailed, AssistantReply, PieceSink
 from application.ports.unit_of_work import UnitOfWork
 from application.principal import Principal
 from application.transactions import in_transaction
@@ -80,9 +81,24 @@ async def send_message(
     accepted = await accept_message(context, principal, command)
     if isinstance(accepted, ChatTurn):
         return accepted
+    # Shielded: a caller that goes away does not stop the reply from being stored.
+    return await asyncio.shield(context.background.spawn(answer(context, accepted, command)))
+
+
+async def answer(
+    context: UseCaseContext,
+    accepted: AcceptedMessage,
+    command: SendMessage,
+    on_piece: PieceSink | None = None,
+) -> ChatTurn:
+    """Ask the assistant (streaming to `on_piece` if given) and store its reply.
+
+    Raises `AssistantUnavailable` when the assistant fails; any failure releases the claim
+    on the `client_message_id`, so that a retry can complete the turn at once.
+    """
     try:
-        reply = await ask_assistant(context, accepted.history)
-        return await complete_turn(context, accepted, command, reply.content)
+        reply = await ask_assistant(context, accepted.history, on_piece)
+        return await complete_turn(context, accepted, command, reply)
     except AssistantFailed as failure:
         await abandon_turn(context, accepted, command)
         raise AssistantUnavailable(accepted.conversation.id, accepted.user_message) from failure
@@ -109,13 +125,13 @@ async def accept_message(
 
 
 async def complete_turn(
-    context: UseCaseContext, accepted: AcceptedMessage, command: SendMessage, content: str
+    context: UseCaseContext, accepted: AcceptedMessage, command: SendMessage, reply: AssistantReply
 ) -> ChatTurn:
     """Second unit of work: store the assistant's reply and mark the send as answered."""
 
     async def work(unit_of_work: UnitOfWork) -> ChatTurn:
         stored = await store_reply(
-            unit_of_work, context, accepted.agent_id, accepted.user_message, content
+            unit_of_work, context, accepted.agent_id, accepted.user_message, reply
         )
         record = await _record_of(unit_of_work, accepted.agent_id, command)
         if record is not None:

@@ -6,7 +6,7 @@ fixtures.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from adapters.memory.transaction import Transaction
 from adapters.memory.unit_of_work import MemoryUnitOfWork
 from application.context import UseCaseContext
 from application.policy import ChatPolicy
-from application.ports.assistant import Assistant, AssistantFailed, AssistantReply
+from application.ports.assistant import Assistant, AssistantFailed, AssistantReply, PieceSink
 from application.ports.events import EventPublisher
 from application.principal import Principal
 from domain.message import Message
@@ -48,8 +48,10 @@ class CountingAssistant:
         await asyncio.sleep(0)
         return AssistantReply(self.answer(history))
 
-    async def stream(self, history: Sequence[Message]) -> AsyncIterator[str]:
-        yield (await self.reply(history)).content
+    async def stream(self, history: Sequence[Message], on_piece: PieceSink) -> AssistantReply:
+        reply = await self.reply(history)
+        await on_piece(reply.content)
+        return reply
 
 
 class FailingAssistant:
@@ -63,8 +65,10 @@ class FailingAssistant:
         self.calls += 1
         raise self.error
 
-    async def stream(self, history: Sequence[Message]) -> AsyncIterator[str]:
-        yield (await self.reply(history)).content
+    async def stream(self, history: Sequence[Message], on_piece: PieceSink) -> AssistantReply:
+        reply = await self.reply(history)
+        await on_piece(reply.content)
+        return reply
 
 
 class BlockingAssistant:
@@ -85,8 +89,10 @@ class BlockingAssistant:
             await self._released.wait()
         return AssistantReply(answer_to(history))
 
-    async def stream(self, history: Sequence[Message]) -> AsyncIterator[str]:
-        yield (await self.reply(history)).content
+    async def stream(self, history: Sequence[Message], on_piece: PieceSink) -> AssistantReply:
+        reply = await self.reply(history)
+        await on_piece(reply.content)
+        return reply
 
 
 class WriteFailed(Exception):

@@ -64,6 +64,12 @@ CREATE TABLE messages (
     client_message_id text CHECK (client_message_id ~ '^[A-Za-z0-9._:-]{1,64}$'),
     reply_to uuid,
     created_at timestamptz NOT NULL,
+    -- How the assistant made a reply; kept, never shown in the message.
+    model text,
+    prompt_tokens integer CHECK (prompt_tokens >= 0),
+    completion_tokens integer CHECK (completion_tokens >= 0),
+    latency_ms integer CHECK (latency_ms >= 0),
+    finish_reason text,
     PRIMARY KEY (conversation_id, sequence),
     UNIQUE (conversation_id, id),
     FOREIGN KEY (conversation_id, reply_to) REFERENCES messages (conversation_id, id),

@@ -1,0 +1,119 @@
+"""The wire shapes of API.md, as msgspec structs. Requests refuse unknown fields."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+Title = Annotated[str, Meta(min_length=1, max_length=200)]
+ClientMessageId = Annotated[str, Meta(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
+Role = Literal["iso_agent", "ai_assistant", "operator"]
+
+
+class Request(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A request body: any field not named here is refused (no mass assignment)."""
+
+
+class InitChatIn(Request):
+    title: Title | None = None
+
+
+class SendMessageIn(Request):
+    message: Annotated[str, Meta(min_length=1)]
+    conversation_id: UUID | None = None
+    client_message_id: ClientMessageId | None = None
+
+
+class UpdateConversationIn(Request):
+    title: Title | UnsetType | None = UNSET
+    status: Literal["active", "archived"] | UnsetType = UNSET
+
+
+class ParticipantOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    role: Role
+    agent_id: UUID | None
+    is_active: bool
+    can_reply: bool
+    can_invite: bool
+    notifications_enabled: bool
+    joined_at: datetime
+
+
+class ChatSessionOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    conversation_id: UUID
+    agent_id: UUID
+    status: Literal["active", "ended"]
+    started_at: datetime
+    last_activity_at: datetime
+    ended_at: datetime | None
+    message_count: int
+
+
+class MessageOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    conversation_id: UUID
+    sequence: int
+    role: Role
+    sender_agent_id: UUID | None
+    content: str
+    client_message_id: str | None
+    created_at: datetime
+
+
+class ConversationOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    title: str | None
+    status: Literal["active", "archived"]
+    created_at: datetime
+    updated_at: datetime
+    last_message_at: datetime | None
+    message_count: int
+    participants: list[ParticipantOut]
+    active_chat_session: ChatSessionOut | None
+
+
+class ChatStartedOut(msgspec.Struct, kw_only=True):
+    conversation: ConversationOut
+    chat_session: ChatSessionOut
+
+
+class ChatTurnOut(msgspec.Struct, kw_only=True):
+    conversation: ConversationOut
+    chat_session: ChatSessionOut
+    user_message: MessageOut
+    assistant_message: MessageOut
+
+
+class ReplyOut(msgspec.Struct, kw_only=True):
+    assistant_message: MessageOut
+    chat_session: ChatSessionOut
+
+
+class ConversationPageOut(msgspec.Struct, kw_only=True):
+    items: list[ConversationOut]
+    next_cursor: str | None
+
+
+class MessagePageOut(msgspec.Struct, kw_only=True):
+    items: list[MessageOut]
+    has_more: bool
+
+
+class HealthOut(msgspec.Struct, kw_only=True):
+    status: Literal["ok"]
+
+
+class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """RFC 9457 problem details, with Parley's stable machine-readable `code`."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    conversation_id: UUID | None = None
+    user_message: MessageOut | None = None

@@ -1,0 +1,74 @@
+"""The PostgreSQL store over its lifetime: server, migrations, pool, units of work."""
+
+import asyncio
+from pathlib import Path
+
+import psycopg
+
+from adapters.postgres.embedded import EmbeddedPostgres
+from adapters.postgres.migrations import migrate
+from adapters.postgres.pool import Pool, create_pool
+from adapters.postgres.unit_of_work import PostgresUnitOfWork
+from application.ports.events import EventPublisher
+from application.ports.unit_of_work import UnitOfWork
+
+
+class PostgresDatabase:
+    """Uses the server at `url`, or an embedded one kept in `data_dir` when `url` is None.
+
+    `start` brings the schema up to date and opens the pool; `stop` closes both.
+    """
+
+    def __init__(
+        self,
+        url: str | None,
+        data_dir: Path,
+        publisher: EventPublisher,
+        *,
+        pool_min: int = 2,
+        pool_max: int = 10,
+        pool_timeout_s: float = 5.0,
+    ) -> None:
+        self._configured_url = url
+        self._embedded = None if url else EmbeddedPostgres(data_dir)
+        self._publisher = publisher
+        self._pool_sizes = (pool_min, pool_max, pool_timeout_s)
+        self._pool: Pool | None = None
+
+    async def start(self, *, migrate_schema: bool = True) -> None:
+        url = await self.url()
+        if migrate_schema:
+            await migrate(url)
+        low, high, timeout = self._pool_sizes
+        self._pool = create_pool(url, min_size=low, max_size=high, timeout_s=timeout)
+        await self._pool.open(wait=True, timeout=max(timeout, 10.0))
+
+    async def url(self) -> str:
+        """The server's URL, starting the embedded server first if there is one."""
+        if self._embedded is None:
+            assert self._configured_url is not None
+            return self._configured_url
+        return await asyncio.to_thread(self._embedded.start)
+
+    async def stop(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+        if self._embedded is not None:
+            await asyncio.to_thread(self._embedded.stop)
+
+    def new_unit_of_work(self) -> UnitOfWork:
+        if self._pool is None:
+            raise RuntimeError("the database is not started")
+        return PostgresUnitOfWork(self._pool, self._publisher)
+
+    async def is_ready(self) -> bool:
+        """True when the database answers a query within the pool's timeout."""
+        if self._pool is None:
+            return False
+        try:
+            async with self._pool.connection() as connection:
+                await connection.execute("SELECT 1")
+        except (psycopg.Error, TimeoutError, OSError):
+            return False
+        return True

@@ -1,0 +1,47 @@
+"""The ASGI application, built from the container: `uvicorn entrypoints.asgi:create_asgi_app
+--factory`, or `parley serve`."""
+
+import structlog
+from litestar import Litestar
+
+from adapters.http.app import HttpServices, create_app
+from entrypoints.container import Container
+from entrypoints.logs import configure_logging
+from entrypoints.settings import settings_from
+
+_log = structlog.get_logger("parley")
+
+
+def build_app(container: Container) -> Litestar:
+    """The Litestar app over the container's adapters; the database opens in its lifespan."""
+    settings = container.settings()
+    database = container.database()
+    http_client = container.http_client()
+
+    async def announce() -> None:
+        if settings.auth_mode == "dev":
+            _log.warning(
+                "dev_auth_mode",
+                detail="PARLEY_AUTH_MODE=dev accepts self-signed dev tokens: for local use only",
+            )
+        _log.info("parley_started", store=settings.store, assistant=settings.assistant)
+
+    async def farewell() -> None:
+        _log.info("parley_stopped")
+
+    services = HttpServices(
+        context=container.use_case_context(),
+        token_verifier=container.token_verifier(),
+        readiness=database.is_ready,
+        rate_limiter=container.rate_limiter(),
+        max_body_bytes=settings.max_body_bytes,
+        on_startup=(database.start, announce),
+        on_shutdown=(database.stop, http_client.aclose, farewell),
+    )
+    return create_app(services)
+
+
+def create_asgi_app() -> Litestar:
+    settings = settings_from()
+    configure_logging(settings.log_format)
+    return build_app(Container(settings=settings))
