@@ -26,17 +26,22 @@ def build_app(container: Container) -> Litestar:
             )
         _log.info("parley_started", store=settings.store, assistant=settings.assistant)
 
+    context = container.use_case_context()
+
+    async def finish_replies() -> None:
+        await context.background.drain(timeout_s=settings.assistant_timeout_s)
+
     async def farewell() -> None:
         _log.info("parley_stopped")
 
     services = HttpServices(
-        context=container.use_case_context(),
+        context=context,
         token_verifier=container.token_verifier(),
         readiness=database.is_ready,
         rate_limiter=container.rate_limiter(),
         max_body_bytes=settings.max_body_bytes,
         on_startup=(database.start, announce),
-        on_shutdown=(database.stop, http_client.aclose, farewell),
+        on_shutdown=(finish_replies, database.stop, http_client.aclose, farewell),
     )
     return create_app(services)
 

@@ -66,10 +66,8 @@ class ProblemException(HTTPException):
         self.code = code
 
 
-def problem_response(
-    status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: object
-) -> Response[bytes]:
-    problem = Problem(
+def problem_body(status: int, code: str, detail: str, **extra: object) -> Problem:
+    return Problem(
         type=f"urn:parley:problem:{code}",
         title=HTTPStatus(status).phrase,
         status=status,
@@ -77,6 +75,12 @@ def problem_response(
         code=code,
         **extra,  # type: ignore[arg-type]
     )
+
+
+def problem_response(
+    status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: object
+) -> Response[bytes]:
+    problem = problem_body(status, code, detail, **extra)
     return Response(
         content=msgspec.json.encode(problem),
         status_code=status,

@@ -88,6 +88,20 @@ class ChatTurnOut(msgspec.Struct, kw_only=True):
     assistant_message: MessageOut
 
 
+class UserMessageEvent(msgspec.Struct, kw_only=True):
+    """The data of the first server-sent event of a streamed turn."""
+
+    conversation: ConversationOut
+    chat_session: ChatSessionOut
+    user_message: MessageOut
+
+
+class Delta(msgspec.Struct, kw_only=True):
+    """The data of a `delta` event: the next piece of the assistant's reply."""
+
+    text: str
+
+
 class ReplyOut(msgspec.Struct, kw_only=True):
     assistant_message: MessageOut
     chat_session: ChatSessionOut

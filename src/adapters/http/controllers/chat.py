@@ -3,6 +3,7 @@
 from litestar import Controller, Response, post
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
+from litestar.response import ServerSentEvent
 
 from adapters.http.caller import ApiRequest, admitted_caller
 from adapters.http.dependencies import Context, Limiter
@@ -10,8 +11,10 @@ from adapters.http.fields import field_checked
 from adapters.http.presenters import chat_session_out, conversation_with, message_out
 from adapters.http.responses import problems
 from adapters.http.schemas import ChatStartedOut, ChatTurnOut, InitChatIn, SendMessageIn
+from adapters.http.streaming import turn_events, wants_event_stream
 from application.use_cases.init_chat import InitChat, init_chat
 from application.use_cases.send_message import ChatTurn, SendMessage, send_message
+from application.use_cases.stream_message import stream_message
 from domain.text import checked_content, checked_title
 
 
@@ -60,14 +63,18 @@ class ChatController(Controller):
         context: Context,
         limiter: Limiter,
         data: JSONBody[SendMessageIn],
-    ) -> Response[ChatTurnOut]:
+    ) -> Response[ChatTurnOut] | ServerSentEvent:
         """Store the message, ask the assistant, store its reply; idempotent per
-        `client_message_id`."""
+        `client_message_id`. With `Accept: text/event-stream` the reply is streamed as
+        server-sent events: `user_message`, `delta`s, then `assistant_message` or `error`."""
         message = field_checked(
             "message", checked_content, data.message, context.policy.max_message_chars
         )
         caller = admitted_caller(request, limiter)
         command = SendMessage(message, data.conversation_id, data.client_message_id)
+        if wants_event_stream(request.headers.get("accept")):
+            events = await stream_message(context, caller, command)
+            return ServerSentEvent(turn_events(events), status_code=200)
         turn = await send_message(context, caller, command)
         return Response(turn_out(turn), status_code=201 if turn.created else 200)
 
