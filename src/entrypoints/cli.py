@@ -2,10 +2,12 @@
 
 import argparse
 import asyncio
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
+from types import FrameType
 from typing import TypeVar
 
 import httpx
@@ -75,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again to the
+    # handler it found: make that handler end the process normally.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, _exit_normally)
     uvicorn.run(
         "entrypoints.asgi:create_asgi_app",
         factory=True,
@@ -87,6 +93,10 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
         server_header=False,
     )
     return 0
+
+
+def _exit_normally(_signal: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def _migrate(_: argparse.Namespace, settings: Settings) -> int:

@@ -5,6 +5,7 @@ import structlog
 from dependency_injector import containers, providers
 
 from adapters.assistant.echo import EchoAssistant
+from adapters.assistant.openai import DEFAULT_SYSTEM_PROMPT, OpenAICompatibleAssistant, OpenAIConfig
 from adapters.auth.clerk import ClerkTokenVerifier
 from adapters.auth.dev import DevTokenVerifier
 from adapters.auth.dev_secret import load_or_create_dev_secret
@@ -34,6 +35,19 @@ def clerk_verifier(settings: Settings, client: httpx.AsyncClient) -> TokenVerifi
     return ClerkTokenVerifier(keys, settings.clerk_issuer, settings.clerk_authorized_parties)
 
 
+def openai_config(settings: Settings) -> OpenAIConfig:
+    return OpenAIConfig(
+        base_url=settings.openai_base_url or "",
+        model=settings.openai_model or "",
+        api_key=settings.openai_api_key,
+        system_prompt=settings.system_prompt or DEFAULT_SYSTEM_PROMPT,
+        history_chars=settings.assistant_history_chars,
+        connect_timeout_s=settings.assistant_connect_timeout_s,
+        first_token_timeout_s=settings.assistant_first_token_timeout_s,
+        max_retries=settings.assistant_retries,
+    )
+
+
 class Container(containers.DeclarativeContainer):
     """Build with `Container(settings=...)`; tests override any provider."""
 
@@ -60,6 +74,9 @@ class Container(containers.DeclarativeContainer):
     assistant = providers.Selector(
         settings.provided.assistant,
         echo=providers.Singleton(EchoAssistant),
+        openai=providers.Singleton(
+            OpenAICompatibleAssistant, http_client, providers.Callable(openai_config, settings)
+        ),
     )
 
     token_verifier = providers.Selector(

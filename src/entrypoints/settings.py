@@ -1,5 +1,6 @@
 """Parley's configuration: the `PARLEY_*` environment, read once and checked at start."""
 
+import math
 import os
 import sys
 from collections.abc import Mapping
@@ -47,6 +48,12 @@ class Settings:
     db_pool_timeout_s: float = 5.0
     clerk_secret_key: str | None = None
     clerk_api_url: str = "https://api.clerk.com/v1"
+    system_prompt: str | None = None
+    """None: the assistant adapter's own prompt."""
+    assistant_history_chars: int = 24_000
+    assistant_connect_timeout_s: float = 5.0
+    assistant_first_token_timeout_s: float = 30.0
+    assistant_retries: int = 2
 
     def policy(self) -> ChatPolicy:
         return ChatPolicy(
@@ -93,6 +100,13 @@ def settings_from(environ: Mapping[str, str] | None = None) -> Settings:
         db_pool_timeout_s=env.number("PARLEY_DB_POOL_TIMEOUT_S", 5.0, low=0.1),
         clerk_secret_key=env.text("CLERK_SECRET_KEY"),
         clerk_api_url=env.text("PARLEY_CLERK_API_URL") or "https://api.clerk.com/v1",
+        system_prompt=env.text("PARLEY_SYSTEM_PROMPT"),
+        assistant_history_chars=env.integer("PARLEY_ASSISTANT_HISTORY_CHARS", 24_000, low=1),
+        assistant_connect_timeout_s=env.number("PARLEY_ASSISTANT_CONNECT_TIMEOUT_S", 5.0, low=0.1),
+        assistant_first_token_timeout_s=env.number(
+            "PARLEY_ASSISTANT_FIRST_TOKEN_TIMEOUT_S", 30.0, low=0.1
+        ),
+        assistant_retries=env.integer("PARLEY_ASSISTANT_RETRIES", 2, low=0, high=10),
     )
     _check_consistency(settings)
     return settings
@@ -161,6 +175,8 @@ class _Env:
             value: float = kind(raw)
         except ValueError:
             raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+        if not math.isfinite(value):
+            raise SettingsError(f"{name} must be a finite number, not {raw!r}")
         if value < low or (high is not None and value > high):
             limit = f"at least {low}" if high is None else f"between {low} and {high}"
             raise SettingsError(f"{name} must be {limit}, not {raw!r}")

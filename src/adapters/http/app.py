@@ -18,6 +18,8 @@ from adapters.http.controllers.chat_sessions import ChatSessionController
 from adapters.http.controllers.conversations import ConversationController
 from adapters.http.controllers.health import HealthController
 from adapters.http.dependencies import ReadinessCheck
+from adapters.http.openapi import refine
+from adapters.http.options import answer_options_with_every_method
 from adapters.http.problems import handle_http, handle_known, handle_unexpected
 from adapters.http.rate_limit import RateLimiter
 from adapters.http.request_log import RequestLog
@@ -68,6 +70,8 @@ def create_app(services: HttpServices) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    refine(app.openapi_schema, max_message_chars=services.context.policy.max_message_chars)
+    answer_options_with_every_method(app)
     # Outermost, so that unknown routes and refused tokens are logged and carry the id too.
     app.asgi_handler = RequestLog(app.asgi_handler)
     return app

@@ -43,7 +43,12 @@ class ConversationController(Controller):
     path = "/conversations"
     tags = ["conversations"]  # noqa: RUF012
 
-    @get("/", operation_id="listConversations", summary="The caller's conversations")
+    @get(
+        "/",
+        operation_id="listConversations",
+        summary="The caller's conversations",
+        responses=problems(),
+    )
     async def index(
         self,
         *,
