@@ -13,6 +13,7 @@ from adapters.http.responses import problems
 from adapters.http.schemas import ChatStartedOut, ChatTurnOut, InitChatIn, SendMessageIn
 from adapters.http.streaming import turn_events, wants_event_stream
 from application.use_cases.init_chat import InitChat, init_chat
+from application.use_cases.preflight import Intent
 from application.use_cases.send_message import ChatTurn, SendMessage, send_message
 from application.use_cases.stream_message import stream_message
 from domain.text import checked_content, checked_title
@@ -39,7 +40,7 @@ class ChatController(Controller):
     ) -> ChatStartedOut:
         """Create the conversation, both its participants and the caller's chat session."""
         title = field_checked("title", checked_title, data.title) if data else None
-        caller = admitted_caller(request, limiter)
+        caller = await admitted_caller(request, limiter, context, Intent())
         started = await init_chat(context, caller, InitChat(title))
         return ChatStartedOut(
             conversation=conversation_with(started.conversation, started.chat_session),
@@ -70,7 +71,8 @@ class ChatController(Controller):
         message = field_checked(
             "message", checked_content, data.message, context.policy.max_message_chars
         )
-        caller = admitted_caller(request, limiter)
+        intent = Intent(data.conversation_id, posts=True)
+        caller = await admitted_caller(request, limiter, context, intent)
         command = SendMessage(message, data.conversation_id, data.client_message_id)
         if wants_event_stream(request.headers.get("accept")):
             events = await stream_message(context, caller, command)

@@ -10,6 +10,7 @@ from adapters.http.presenters import chat_session_out
 from adapters.http.responses import problems
 from adapters.http.schemas import ChatSessionOut
 from application.use_cases.chat_sessions import end_chat_session, get_chat_session
+from application.use_cases.preflight import Intent
 
 
 class ChatSessionController(Controller):
@@ -30,10 +31,9 @@ class ChatSessionController(Controller):
         limiter: Limiter,
         session_id: SessionIdParam,
     ) -> ChatSessionOut:
-        caller = admitted_caller(request, limiter)
-        return chat_session_out(
-            await get_chat_session(context, caller, parse_session_id(session_id))
-        )
+        wanted = parse_session_id(session_id)
+        caller = await admitted_caller(request, limiter, context, Intent(chat_session_id=wanted))
+        return chat_session_out(await get_chat_session(context, caller, wanted))
 
     @post(
         "/{session_id:str}/end",
@@ -50,7 +50,6 @@ class ChatSessionController(Controller):
         limiter: Limiter,
         session_id: SessionIdParam,
     ) -> ChatSessionOut:
-        caller = admitted_caller(request, limiter)
-        return chat_session_out(
-            await end_chat_session(context, caller, parse_session_id(session_id))
-        )
+        wanted = parse_session_id(session_id)
+        caller = await admitted_caller(request, limiter, context, Intent(chat_session_id=wanted))
+        return chat_session_out(await end_chat_session(context, caller, wanted))

@@ -34,6 +34,7 @@ from application.use_cases.conversations import (
     update_conversation,
 )
 from application.use_cases.messages import ListMessages, list_messages
+from application.use_cases.preflight import Intent
 from application.use_cases.reply import AskForReply, ask_for_reply
 from domain.conversation import ConversationStatus
 from domain.text import checked_title
@@ -61,7 +62,7 @@ class ConversationController(Controller):
     ) -> ConversationPageOut:
         """Most recent activity first; pass `next_cursor` back as `cursor` for the next page."""
         after = _readable(cursor)
-        caller = admitted_caller(request, limiter)
+        caller = await admitted_caller(request, limiter, context, Intent())
         query = ListConversations(limit, after, ConversationFilter(status))
         page = await list_conversations(context, caller, query)
         return ConversationPageOut(
@@ -83,10 +84,9 @@ class ConversationController(Controller):
         limiter: Limiter,
         conversation_id: ConversationIdParam,
     ) -> ConversationOut:
-        caller = admitted_caller(request, limiter)
-        return conversation_out(
-            await get_conversation(context, caller, parse_conversation_id(conversation_id))
-        )
+        wanted = parse_conversation_id(conversation_id)
+        caller = await admitted_caller(request, limiter, context, Intent(wanted))
+        return conversation_out(await get_conversation(context, caller, wanted))
 
     @patch(
         "/{conversation_id:str}",
@@ -111,8 +111,9 @@ class ConversationController(Controller):
             else NewTitle(field_checked("title", checked_title, data.title))
         )
         status = None if data.status is UNSET else ConversationStatus(data.status)
-        caller = admitted_caller(request, limiter)
-        command = UpdateConversation(parse_conversation_id(conversation_id), title, status)
+        wanted = parse_conversation_id(conversation_id)
+        caller = await admitted_caller(request, limiter, context, Intent(wanted))
+        command = UpdateConversation(wanted, title, status)
         return conversation_out(await update_conversation(context, caller, command))
 
     @get(
@@ -135,8 +136,9 @@ class ConversationController(Controller):
         """The newest `limit` (below `before`), or the oldest `limit` above `after`."""
         if before is not None and after is not None:
             raise ProblemException(400, "invalid_request", "before and after cannot be combined")
-        caller = admitted_caller(request, limiter)
-        query = ListMessages(parse_conversation_id(conversation_id), limit, before, after)
+        wanted = parse_conversation_id(conversation_id)
+        caller = await admitted_caller(request, limiter, context, Intent(wanted))
+        query = ListMessages(wanted, limit, before, after)
         page = await list_messages(context, caller, query)
         return MessagePageOut(items=[message_out(m) for m in page.items], has_more=page.has_more)
 
@@ -158,10 +160,9 @@ class ConversationController(Controller):
         limiter: Limiter,
         conversation_id: ConversationIdParam,
     ) -> Response[ReplyOut]:
-        caller = admitted_caller(request, limiter)
-        given = await ask_for_reply(
-            context, caller, AskForReply(parse_conversation_id(conversation_id))
-        )
+        wanted = parse_conversation_id(conversation_id)
+        caller = await admitted_caller(request, limiter, context, Intent(wanted, replies=True))
+        given = await ask_for_reply(context, caller, AskForReply(wanted))
         body = ReplyOut(
             assistant_message=message_out(given.assistant_message),
             chat_session=chat_session_out(given.chat_session),
