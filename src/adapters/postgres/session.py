@@ -28,11 +28,14 @@ class Session:
     def __init__(self, connection: AsyncConnection[DictRow]) -> None:
         self._connection = connection
         self._queued: list[tuple[str, Params]] = []
+        self.statements = 0
+        """How many statements this unit of work sent, for measurements."""
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[DictRow]:
         await self.flush()
         with translated_errors():
             cursor = await self._connection.execute(sql, params)
+            self.statements += 1
             return await cursor.fetchall()
 
     async def fetch_one(self, sql: str, params: Params = ()) -> DictRow | None:
@@ -62,5 +65,6 @@ class Session:
             async with self._connection.pipeline():
                 for sql, params in queued:
                     await self._connection.execute(sql, params)
+                self.statements += len(queued)
                 if commit:
                     await self._connection.commit()

@@ -34,6 +34,11 @@ class PostgresUnitOfWork(UnitOfWork):
         self.chat_sessions = PostgresChatSessionRepository(self._session)
         self.idempotency = PostgresIdempotencyRepository(self._session)
 
+    @property
+    def statements(self) -> int:
+        """Statements sent so far in this unit of work (BEGIN and COMMIT not counted)."""
+        return self._session.statements
+
     async def _commit(self) -> None:
         await self._session.commit()
 

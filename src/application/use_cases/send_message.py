@@ -130,10 +130,10 @@ async def complete_turn(
     """Second unit of work: store the assistant's reply and mark the send as answered."""
 
     async def work(unit_of_work: UnitOfWork) -> ChatTurn:
+        record = await _record_of(unit_of_work, accepted.agent_id, command)
         stored = await store_reply(
             unit_of_work, context, accepted.agent_id, accepted.user_message, reply
         )
-        record = await _record_of(unit_of_work, accepted.agent_id, command)
         if record is not None:
             record.complete(stored.reply.id)
             await unit_of_work.idempotency.save(record)
