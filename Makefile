@@ -7,8 +7,9 @@ VENV := .venv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 RUN := $(UV) run --frozen --no-sync
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: install test lint format run clean
+.PHONY: install test test-browser lint format run clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -21,7 +22,12 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 install: $(VENV)/.synced
 
 test: install
-	$(RUN) pytest
+	$(RUN) pytest --ignore=tests/browser
+
+# The chat page in Debian's Chromium (headless, driven by Playwright; no browser download).
+test-browser: install
+	@test -x $(CHROMIUM) || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+	$(RUN) pytest tests/browser
 
 lint: install
 	$(RUN) ruff check src tests
@@ -38,3 +44,4 @@ run: install
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+

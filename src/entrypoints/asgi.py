@@ -4,8 +4,10 @@
 import structlog
 from litestar import Litestar
 
+from adapters.auth.dev import issue_dev_token
 from adapters.http.app import HttpServices, create_app
-from entrypoints.container import Container
+from adapters.http.controllers.dev import DevTokenIssuer
+from entrypoints.container import Container, dev_secret
 from entrypoints.logs import configure_logging
 from entrypoints.settings import settings_from
 
@@ -34,6 +36,7 @@ def build_app(container: Container) -> Litestar:
     async def farewell() -> None:
         _log.info("parley_stopped")
 
+    issuer = dev_token_issuer(dev_secret(settings)) if settings.auth_mode == "dev" else None
     services = HttpServices(
         context=context,
         token_verifier=container.token_verifier(),
@@ -42,8 +45,18 @@ def build_app(container: Container) -> Litestar:
         max_body_bytes=settings.max_body_bytes,
         on_startup=(database.start, announce),
         on_shutdown=(finish_replies, database.stop, http_client.aclose, farewell),
+        dev_token_issuer=issuer,
     )
     return create_app(services)
+
+
+def dev_token_issuer(secret: str) -> DevTokenIssuer:
+    """What `POST /dev/token` signs with: the dev tokens the verifier accepts."""
+
+    def issue(user_id: str, email: str | None, name: str | None) -> str:
+        return issue_dev_token(secret, user_id, email=email, name=name)
+
+    return issue
 
 
 def create_asgi_app() -> Litestar:

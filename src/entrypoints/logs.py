@@ -26,7 +26,8 @@ def configure_logging(log_format: Literal["console", "json"], level: int = loggi
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=_StderrLogger,
-        cache_logger_on_first_use=True,
+        # Not cached: a logger stays bound to the configuration of its first use otherwise.
+        cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(message)s")
 

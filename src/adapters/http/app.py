@@ -16,10 +16,12 @@ from adapters.http.auth import BearerAuthentication
 from adapters.http.controllers.chat import ChatController
 from adapters.http.controllers.chat_sessions import ChatSessionController
 from adapters.http.controllers.conversations import ConversationController
+from adapters.http.controllers.dev import DevTokenIssuer, dev_token_handler
 from adapters.http.controllers.health import HealthController
 from adapters.http.dependencies import ReadinessCheck
 from adapters.http.openapi import refine
 from adapters.http.options import answer_options_with_every_method
+from adapters.http.page import page_handlers
 from adapters.http.problems import handle_http, handle_known, handle_unexpected
 from adapters.http.rate_limit import RateLimiter
 from adapters.http.request_log import RequestLog
@@ -42,6 +44,8 @@ class HttpServices:
     max_body_bytes: int
     on_startup: Sequence[Hook] = field(default_factory=tuple)
     on_shutdown: Sequence[Hook] = field(default_factory=tuple)
+    dev_token_issuer: DevTokenIssuer | None = None
+    """Set in `dev` mode only: then `POST /dev/token` exists, for the chat page's sign-in."""
 
 
 def create_app(services: HttpServices) -> Litestar:
@@ -51,8 +55,12 @@ def create_app(services: HttpServices) -> Litestar:
         middleware=[DefineMiddleware(BearerAuthentication, verifier=services.token_verifier)],
         security=[{"bearer": []}],
     )
+    dev = (
+        [] if services.dev_token_issuer is None else [dev_token_handler(services.dev_token_issuer)]
+    )
+    page = page_handlers("token" if services.dev_token_issuer is None else "dev")
     app = Litestar(
-        route_handlers=[api, HealthController],
+        route_handlers=[api, HealthController, *dev, *page],
         dependencies={
             "context": _constant(services.context),
             "limiter": _constant(services.rate_limiter),
