@@ -45,3 +45,11 @@ run: install
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache .hypothesis
 
+# How close Parley comes to its database (docs/benchmarks.md); not part of `make test`.
+.PHONY: bench bench-smoke
+
+bench: install
+	$(RUN) python bench/run.py --out docs/benchmarks.md
+
+bench-smoke: install
+	$(RUN) python bench/run.py --smoke

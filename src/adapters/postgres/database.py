@@ -6,6 +6,7 @@ from pathlib import Path
 import psycopg
 
 from adapters.postgres.embedded import EmbeddedPostgres
+from adapters.postgres.known_agents import KnownAgents
 from adapters.postgres.migrations import migrate
 from adapters.postgres.pool import Pool, create_pool
 from adapters.postgres.unit_of_work import PostgresUnitOfWork
@@ -34,6 +35,7 @@ class PostgresDatabase:
         self._publisher = publisher
         self._pool_sizes = (pool_min, pool_max, pool_timeout_s)
         self._pool: Pool | None = None
+        self._known_agents = KnownAgents()
 
     async def start(self, *, migrate_schema: bool = True) -> None:
         url = await self.url()
@@ -60,7 +62,7 @@ class PostgresDatabase:
     def new_unit_of_work(self) -> UnitOfWork:
         if self._pool is None:
             raise RuntimeError("the database is not started")
-        return PostgresUnitOfWork(self._pool, self._publisher)
+        return PostgresUnitOfWork(self._pool, self._publisher, self._known_agents)
 
     async def is_ready(self) -> bool:
         """True when the database answers a query within the pool's timeout."""

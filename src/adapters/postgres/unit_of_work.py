@@ -10,6 +10,7 @@ from adapters.postgres.chat_sessions import PostgresChatSessionRepository
 from adapters.postgres.conversations import PostgresConversationRepository
 from adapters.postgres.errors import translated_errors
 from adapters.postgres.idempotency import PostgresIdempotencyRepository
+from adapters.postgres.known_agents import KnownAgents
 from adapters.postgres.messages import PostgresMessageRepository
 from adapters.postgres.pool import Pool
 from adapters.postgres.session import Session
@@ -19,16 +20,20 @@ from application.ports.unit_of_work import UnitOfWork
 
 
 class PostgresUnitOfWork(UnitOfWork):
-    def __init__(self, pool: Pool, publisher: EventPublisher) -> None:
+    def __init__(
+        self, pool: Pool, publisher: EventPublisher, known_agents: KnownAgents | None = None
+    ) -> None:
         super().__init__(publisher)
         self._pool = pool
+        self._known_agents = known_agents
         self._connection: AsyncConnection[DictRow] | None = None
 
     async def _begin(self) -> None:
         with translated_errors():
             self._connection = await self._pool.getconn()
         self._session = Session(self._connection)
-        self.agents = PostgresAgentRepository(self._session)
+        self._agents = PostgresAgentRepository(self._session, self._known_agents)
+        self.agents = self._agents
         self.conversations = PostgresConversationRepository(self._session)
         self.messages = PostgresMessageRepository(self._session)
         self.chat_sessions = PostgresChatSessionRepository(self._session)
@@ -41,6 +46,8 @@ class PostgresUnitOfWork(UnitOfWork):
 
     async def _commit(self) -> None:
         await self._session.commit()
+        if self._known_agents is not None:
+            self._known_agents.remember(self._agents.seen)
 
     async def _rollback(self) -> None:
         # A lost connection takes its transaction with it; the pool replaces the connection.
