@@ -6,7 +6,7 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-from e2e.test_server_process import Server
+from server_process import Server
 
 
 @dataclass

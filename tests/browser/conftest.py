@@ -6,7 +6,6 @@ Debian's package when it is missing). Screenshots go to `tests/browser/artifacts
 """
 
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -23,7 +22,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from e2e.test_server_process import Server, free_port, parley, parley_environment, servers
+from server_process import Server, servers, start_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -51,21 +50,7 @@ def running_parley(logs: Path, **environment: str) -> Iterator[Server]:
     data_dir = Path(tempfile.mkdtemp(prefix="parley-browser-"))
     try:
         with servers(data_dir) as started:
-            port = free_port()
-            env = parley_environment(data_dir, port) | environment
-            log = logs / f"server-{port}.log"
-            with log.open("wb") as output:
-                process = subprocess.Popen(
-                    parley("serve"),
-                    env=env,
-                    cwd=logs,
-                    stdin=subprocess.DEVNULL,
-                    stdout=output,
-                    stderr=subprocess.STDOUT,
-                )
-            server = Server(process, port, log, env)
-            started.append(server)
-            server.wait_until_ready()
+            server = start_server(data_dir, logs, started, **environment)
             yield server
             server.terminate()
     finally:

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from browser.chat_page import ChatPage
 from browser.conftest import api, running_parley, screenshot
-from e2e.test_server_process import Server
+from server_process import Server
 from unit.assistant.fake_openai import FakeOpenAI, Refusal, Reply, running_fake_openai
 
 SLOW_REPLY = "The reply arrives in several pieces, one after another, as it is written."

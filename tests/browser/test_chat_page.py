@@ -10,7 +10,7 @@ from playwright.sync_api import Page, Route, expect
 
 from browser.chat_page import ChatPage
 from browser.conftest import api, dev_token, running_parley, screenshot
-from e2e.test_server_process import Server
+from server_process import Server
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from browser.chat_page import ChatPage
 from browser.conftest import api, running_parley, screenshot
-from e2e.test_server_process import Server
+from server_process import Server
 
 ISSUER = "https://clerk.parley.test"
 CLERK_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
