@@ -28,11 +28,15 @@ async def test_the_embedded_database_keeps_its_data_across_restarts(data_dir: Pa
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(url, connect_timeout=2).close()
 
-    url = EmbeddedPostgres(data_dir).start()
-    with psycopg.connect(url) as connection:
-        kept = connection.execute("SELECT external_user_id FROM iso_agents").fetchall()
-    assert kept == [("kept",)]
-    assert await migrate(url) == []
+    restarted = EmbeddedPostgres(data_dir)
+    url = restarted.start()
+    try:
+        with psycopg.connect(url) as connection:
+            kept = connection.execute("SELECT external_user_id FROM iso_agents").fetchall()
+        assert kept == [("kept",)]
+        assert await migrate(url) == []
+    finally:
+        restarted.stop()
 
 
 async def test_a_lost_database_is_unavailable_and_the_pool_recovers_when_it_returns(
