@@ -32,10 +32,6 @@ class BackgroundTasks:
         if failure is not None and not isinstance(failure, ApplicationError):
             _log.error("background_task_failed", exc_info=failure)
 
-    @property
-    def running(self) -> int:
-        return len(self._running)
-
     async def drain(self, timeout_s: float) -> None:
         """Wait up to `timeout_s` for every running task to end."""
         if self._running:

@@ -9,8 +9,8 @@ from application.ports.unit_of_work import UnitOfWork
 class MemoryDatabase:
     """A throwaway store: everything is lost when the process ends."""
 
-    def __init__(self, publisher: EventPublisher, store: MemoryStore | None = None) -> None:
-        self.store = store or MemoryStore()
+    def __init__(self, publisher: EventPublisher) -> None:
+        self.store = MemoryStore()
         self._publisher = publisher
 
     async def start(self, *, migrate_schema: bool = True) -> None:

@@ -38,14 +38,14 @@ class PostgresDatabase:
         self._known_agents = KnownAgents()
 
     async def start(self, *, migrate_schema: bool = True) -> None:
-        url = await self.url()
+        url = await self._url()
         if migrate_schema:
             await migrate(url)
         low, high, timeout = self._pool_sizes
         self._pool = create_pool(url, min_size=low, max_size=high, timeout_s=timeout)
         await self._pool.open(wait=True, timeout=max(timeout, 10.0))
 
-    async def url(self) -> str:
+    async def _url(self) -> str:
         """The server's URL, starting the embedded server first if there is one."""
         if self._embedded is None:
             assert self._configured_url is not None

@@ -1,12 +1,14 @@
-"""What a caller may see: only conversations it actively takes part in."""
+"""What a caller may see and do: only conversations and sessions that are its own."""
 
 from uuid import UUID
 
 import structlog
 
-from application.errors import ConversationNotFound
+from application.errors import ChatSessionNotFound, ConversationNotFound, NothingToReply
 from application.ports.unit_of_work import UnitOfWork
+from domain.chat_session import ChatSession
 from domain.conversation import Conversation
+from domain.errors import CannotReply, ConversationArchived
 
 
 async def visible_conversation(
@@ -18,3 +20,25 @@ async def visible_conversation(
     if conversation is None or not conversation.is_visible_to(agent_id):
         raise ConversationNotFound(f"conversation {conversation_id} not found")
     return conversation
+
+
+def check_may_post(conversation: Conversation, agent_id: UUID, *, answering: bool = False) -> None:
+    """Refuse, in API.md's order, a message (or, `answering`, a reply to the latest message)
+    in this conversation: `ConversationArchived`, `NothingToReply`, then `CannotReply`."""
+    if conversation.is_archived:
+        raise ConversationArchived("the conversation is archived")
+    if answering and conversation.message_count == 0:
+        raise NothingToReply("the conversation has no message to answer")
+    participant = conversation.active_participant(agent_id)
+    if participant is None or not participant.can_reply:
+        raise CannotReply("this participant may not reply")
+
+
+async def own_session(
+    unit_of_work: UnitOfWork, session_id: UUID, agent_id: UUID, *, for_update: bool = False
+) -> ChatSession:
+    """The chat session if it is the agent's, else `ChatSessionNotFound`."""
+    session = await unit_of_work.chat_sessions.get(session_id, for_update=for_update)
+    if session is None or session.agent_id != agent_id:
+        raise ChatSessionNotFound(f"chat session {session_id} not found")
+    return session

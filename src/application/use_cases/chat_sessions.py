@@ -3,10 +3,10 @@
 from uuid import UUID
 
 from application.context import UseCaseContext
-from application.errors import ChatSessionNotFound
 from application.ports.unit_of_work import UnitOfWork
 from application.principal import Principal
 from application.transactions import in_transaction
+from application.use_cases.access import own_session
 from application.use_cases.agents import resolve_agent
 from domain.chat_session import ChatSession
 
@@ -46,7 +46,4 @@ async def _own_session(
     for_update: bool,
 ) -> ChatSession:
     agent = await resolve_agent(unit_of_work, context, principal)
-    session = await unit_of_work.chat_sessions.get(session_id, for_update=for_update)
-    if session is None or session.agent_id != agent.id:
-        raise ChatSessionNotFound(f"chat session {session_id} not found")
-    return session
+    return await own_session(unit_of_work, session_id, agent.id, for_update=for_update)

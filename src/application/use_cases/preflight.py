@@ -8,16 +8,12 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.context import UseCaseContext
-from application.errors import (
-    AgentNotProvisioned,
-    ChatSessionNotFound,
-    ConversationNotFound,
-    NothingToReply,
-)
+from application.errors import AgentNotProvisioned, ApplicationError
 from application.ports.unit_of_work import UnitOfWork
 from application.principal import Principal
 from application.transactions import in_transaction
-from domain.errors import CannotReply, ConversationArchived
+from application.use_cases.access import check_may_post, own_session, visible_conversation
+from domain.errors import DomainError
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,43 +38,21 @@ async def first_refusal(
         if agent is None:
             unknown = AgentNotProvisioned(principal.external_user_id)
             return None if context.policy.auto_provision else unknown
-        return await _session_refusal(
-            unit_of_work, agent.id, intent
-        ) or await _conversation_refusal(unit_of_work, agent.id, intent)
+        try:
+            await _check(unit_of_work, agent.id, intent)
+        except (ApplicationError, DomainError) as refusal:
+            return refusal
+        return None
 
     return await in_transaction(context.new_unit_of_work, work)
 
 
-async def _session_refusal(
-    unit_of_work: UnitOfWork, agent_id: UUID, intent: Intent
-) -> Exception | None:
-    if intent.chat_session_id is None:
-        return None
-    session = await unit_of_work.chat_sessions.get(intent.chat_session_id)
-    if session is None or session.agent_id != agent_id:
-        return ChatSessionNotFound(f"chat session {intent.chat_session_id} not found")
-    return None
-
-
-async def _conversation_refusal(
-    unit_of_work: UnitOfWork, agent_id: UUID, intent: Intent
-) -> Exception | None:
+async def _check(unit_of_work: UnitOfWork, agent_id: UUID, intent: Intent) -> None:
+    """The use cases' own checks, in their order, on what `intent` names."""
+    if intent.chat_session_id is not None:
+        await own_session(unit_of_work, intent.chat_session_id, agent_id)
     if intent.conversation_id is None:
-        return None
-    conversation = await unit_of_work.conversations.get(intent.conversation_id)
-    if conversation is None or not conversation.is_visible_to(agent_id):
-        return ConversationNotFound(f"conversation {intent.conversation_id} not found")
-    writes = intent.posts or intent.replies
-    participant = conversation.active_participant(agent_id)
-    refusals: list[tuple[bool, Exception]] = [
-        (writes and conversation.is_archived, ConversationArchived("the conversation is archived")),
-        (
-            intent.replies and conversation.message_count == 0,
-            NothingToReply("the conversation has no message to answer"),
-        ),
-        (
-            writes and participant is not None and not participant.can_reply,
-            CannotReply("this participant may not reply"),
-        ),
-    ]
-    return next((refusal for applies, refusal in refusals if applies), None)
+        return
+    conversation = await visible_conversation(unit_of_work, intent.conversation_id, agent_id)
+    if intent.posts or intent.replies:
+        check_may_post(conversation, agent_id, answering=intent.replies)

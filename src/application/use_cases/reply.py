@@ -4,16 +4,15 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.context import UseCaseContext
-from application.errors import AssistantUnavailable, NothingToReply
+from application.errors import AssistantUnavailable
 from application.ports.assistant import AssistantFailed
 from application.ports.unit_of_work import UnitOfWork
 from application.principal import Principal
 from application.transactions import in_transaction
-from application.use_cases.access import visible_conversation
+from application.use_cases.access import check_may_post, visible_conversation
 from application.use_cases.agents import resolve_agent
 from application.use_cases.replies import ask_assistant, store_reply
 from domain.chat_session import ChatSession
-from domain.errors import CannotReply, ConversationArchived
 from domain.message import Message
 
 
@@ -66,12 +65,6 @@ async def _question(
 ) -> _Question:
     agent = await resolve_agent(unit_of_work, context, principal)
     conversation = await visible_conversation(unit_of_work, command.conversation_id, agent.id)
-    if conversation.is_archived:
-        raise ConversationArchived("the conversation is archived")
+    check_may_post(conversation, agent.id, answering=True)
     history = await unit_of_work.messages.newest(conversation.id, context.policy.history_messages)
-    if not history.items:
-        raise NothingToReply("the conversation has no message to answer")
-    participant = conversation.active_participant(agent.id)
-    if participant is None or not participant.can_reply:
-        raise CannotReply("this participant may not reply")
     return _Question(agent.id, history.items[-1], history.items)
