@@ -80,10 +80,13 @@ def problem_body(status: int, code: str, detail: str, **extra: object) -> Proble
 def problem_response(
     status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: object
 ) -> Response[bytes]:
-    problem = problem_body(status, code, detail, **extra)
+    return _response(problem_body(status, code, detail, **extra), headers)
+
+
+def _response(problem: Problem, headers: dict[str, str] | None = None) -> Response[bytes]:
     return Response(
         content=msgspec.json.encode(problem),
-        status_code=status,
+        status_code=problem.status,
         media_type=PROBLEM_JSON,
         headers=headers,
     )
@@ -96,23 +99,31 @@ def kind_of(error: Exception) -> Kind | None:
     return None
 
 
-def handle_known(_: AnyRequest, error: Exception) -> Response[bytes]:
+def problem_of(error: Exception, kind: Kind) -> Problem:
+    """The problem a domain or application error of `kind` answers with; a failed assistant's
+    carries the conversation and the stored message, for the client to show and retry."""
+    if isinstance(error, app.AssistantUnavailable):
+        return problem_body(
+            kind.status,
+            kind.code,
+            str(error),
+            conversation_id=error.conversation_id,
+            user_message=message_out(error.user_message),
+        )
+    return problem_body(kind.status, kind.code, str(error))
+
+
+def handle_known(request: AnyRequest, error: Exception) -> Response[bytes]:
     """Domain and application errors: each has its status and code."""
     kind = kind_of(error)
     if kind is None:
-        return handle_unexpected(_, error)
+        return handle_unexpected(request, error)
     headers = None
-    extra: dict[str, object] = {}
     if isinstance(error, app.IdempotencyInProgress):
         headers = {"Retry-After": str(error.retry_after_seconds)}
-    if isinstance(error, app.AssistantUnavailable):
-        extra = {
-            "conversation_id": error.conversation_id,
-            "user_message": message_out(error.user_message),
-        }
     if kind.status >= 500:
         _log.warning("request_failed", code=kind.code, reason=str(error))
-    return problem_response(kind.status, kind.code, str(error), headers, **extra)
+    return _response(problem_of(error, kind), headers)
 
 
 def handle_http(_: AnyRequest, error: HTTPException) -> Response[bytes]:

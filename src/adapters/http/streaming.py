@@ -7,8 +7,9 @@ import structlog
 from litestar.response import ServerSentEventMessage
 
 from adapters.http.presenters import chat_session_out, conversation_with, message_out
-from adapters.http.problems import problem_body
+from adapters.http.problems import KINDS, problem_body, problem_of
 from adapters.http.schemas import Delta, UserMessageEvent
+from application.errors import AssistantUnavailable
 from application.use_cases.stream_message import (
     MessageAccepted,
     ReplyFailed,
@@ -50,12 +51,5 @@ def _message(event: TurnEvent) -> ServerSentEventMessage:
         case ReplyStored(assistant_message):
             body, name = message_out(assistant_message), "assistant_message"
         case ReplyFailed(error):
-            body = problem_body(
-                502,
-                "assistant_unavailable",
-                str(error),
-                conversation_id=error.conversation_id,
-                user_message=message_out(error.user_message),
-            )
-            name = "error"
+            body, name = problem_of(error, KINDS[AssistantUnavailable]), "error"
     return ServerSentEventMessage(event=name, data=msgspec.json.encode(body).decode())
