@@ -138,7 +138,12 @@ def handle_http(_: AnyRequest, error: HTTPException) -> Response[bytes]:
 def handle_unexpected(request: AnyRequest, error: Exception) -> Response[bytes]:
     """Anything else is a bug: logged with its traceback, answered without internals."""
     _log.error("unhandled_error", path=request.url.path, exc_info=error)
-    return problem_response(500, "internal_error", "an unexpected error occurred; it was logged")
+    return _response(unexpected_problem())
+
+
+def unexpected_problem() -> Problem:
+    """What a bug answers: no internals, only that it was logged."""
+    return problem_body(500, "internal_error", "an unexpected error occurred; it was logged")
 
 
 def _validation_detail(error: ValidationException) -> str:

@@ -7,7 +7,7 @@ import structlog
 from litestar.response import ServerSentEventMessage
 
 from adapters.http.presenters import chat_session_out, conversation_with, message_out
-from adapters.http.problems import KINDS, problem_body, problem_of
+from adapters.http.problems import KINDS, problem_of, unexpected_problem
 from adapters.http.schemas import Delta, UserMessageEvent
 from application.errors import AssistantUnavailable
 from application.use_cases.stream_message import (
@@ -33,7 +33,7 @@ async def turn_events(events: AsyncIterator[TurnEvent]) -> AsyncIterator[ServerS
             yield _message(event)
     except Exception:  # the stream has begun: the failure can only be told as an event
         _log.exception("stream_failed")
-        problem = problem_body(500, "internal_error", "an unexpected error occurred; it was logged")
+        problem = unexpected_problem()
         yield ServerSentEventMessage(event="error", data=msgspec.json.encode(problem).decode())
 
 
