@@ -32,8 +32,8 @@ class Statement:
     sql: str
     params: Params
     reads: bool
-    """Sent at once, its rows awaited; otherwise a write, queued until the next read or the
-    commit, and sent with the others in one pipeline."""
+    """Sent at once, its rows awaited; otherwise the writes queued until the next read or the
+    commit, sent with the others in one pipeline."""
     rows: list[dict[str, Any]]
 
 
@@ -102,9 +102,11 @@ def _recording_session(recording: Recording) -> type[Session]:
             self._unit.statements.append(Statement(sql, params, True, [dict(r) for r in rows]))
             return rows
 
-        def write(self, sql: str, params: Params) -> None:
-            self._unit.statements.append(Statement(sql, params, False, []))
-            super().write(sql, params)
+        def _take_queued(self) -> list[tuple[str, tuple[Any, ...]]]:
+            statements = super()._take_queued()
+            for sql, params in statements:
+                self._unit.statements.append(Statement(sql, params, False, []))
+            return statements
 
         async def commit(self) -> None:
             await super().commit()

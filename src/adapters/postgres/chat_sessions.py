@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from adapters.postgres.rows import chat_session_from
-from adapters.postgres.session import Session, changing_one_row
+from adapters.postgres.session import Session
 from application.ports.repositories import ChatSessionRepository
 from domain.chat_session import ChatSession
 
@@ -37,10 +37,8 @@ class PostgresChatSessionRepository(ChatSessionRepository):
 
     async def _save(self, session: ChatSession) -> None:
         self._db.write(
-            changing_one_row(
-                "UPDATE chat_sessions SET status = %s, last_activity_at = %s, ended_at = %s,"
-                " message_count = %s WHERE conversation_id = %s AND id = %s"
-            ),
+            "UPDATE chat_sessions SET status = %s, last_activity_at = %s, ended_at = %s,"
+            " message_count = %s WHERE conversation_id = %s AND id = %s",
             (
                 str(session.status),
                 session.last_activity_at,
@@ -49,6 +47,7 @@ class PostgresChatSessionRepository(ChatSessionRepository):
                 session.conversation_id,
                 session.id,
             ),
+            expect_rows=1,
         )
 
     async def get(self, session_id: UUID, *, for_update: bool = False) -> ChatSession | None:

@@ -37,19 +37,18 @@ _LIST = (
 )
 
 _UPDATE = (
-    "WITH updated AS ("
-    " UPDATE conversations SET title = %(title)s, status = %(status)s,"
+    "UPDATE conversations SET title = %(title)s, status = %(status)s,"
     " updated_at = %(updated_at)s, last_message_at = %(last_message_at)s,"
     " last_sequence = %(last_sequence)s, version = %(version)s"
     " WHERE id = %(id)s AND version = %(read_version)s"
-    " RETURNING id, coalesce(last_message_at, created_at) AS activity, status),"
-    " spread AS (UPDATE conversation_participants p"
-    " SET last_activity_at = u.activity, conversation_status = u.status"
-    " FROM updated u WHERE p.conversation_id = u.id)"
-    " SELECT parley_expect_rows(count(*), 1) FROM updated"
 )
-"""Also copies the activity and status onto the participants; fails unless the version read
-is still the stored one."""
+"""Expected to change one row: the version read must still be the stored one."""
+
+_SPREAD = (
+    "UPDATE conversation_participants SET last_activity_at = %(activity)s,"
+    " conversation_status = %(status)s WHERE conversation_id = %(id)s"
+)
+"""Copies the activity and status the conversation list orders and filters by."""
 
 _INSERT_PARTICIPANT = (
     "INSERT INTO conversation_participants (conversation_id, id, position, role, agent_id,"
@@ -86,7 +85,8 @@ class PostgresConversationRepository(ConversationRepository):
     async def _save(self, conversation: Conversation) -> None:
         read = self._as_read[conversation.id]
         params = _conversation_params(conversation) | {"read_version": read.version}
-        self._db.write(_UPDATE, params)
+        self._db.write(_UPDATE, params, expect_rows=1)
+        self._db.write(_SPREAD, params)
         self._write_participants(conversation, read.participants)
         self._remember(conversation)
 
@@ -146,6 +146,7 @@ def _conversation_params(conversation: Conversation) -> dict[str, Any]:
         "last_message_at": conversation.last_message_at,
         "last_sequence": conversation.last_sequence,
         "version": conversation.version,
+        "activity": conversation.last_activity_at,
     }
 
 

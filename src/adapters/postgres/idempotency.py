@@ -3,7 +3,7 @@
 from uuid import UUID
 
 from adapters.postgres.rows import idempotency_record_from
-from adapters.postgres.session import Session, changing_one_row
+from adapters.postgres.session import Session
 from application.idempotency import IdempotencyRecord
 from application.ports.repositories import IdempotencyRepository
 
@@ -39,14 +39,13 @@ class PostgresIdempotencyRepository(IdempotencyRepository):
 
     async def save(self, record: IdempotencyRecord) -> None:
         self._db.write(
-            changing_one_row(
-                "UPDATE idempotency_keys SET claimed_at = %s, assistant_message_id = %s"
-                " WHERE agent_id = %s AND client_message_id = %s"
-            ),
+            "UPDATE idempotency_keys SET claimed_at = %s, assistant_message_id = %s"
+            " WHERE agent_id = %s AND client_message_id = %s",
             (
                 record.claimed_at,
                 record.assistant_message_id,
                 record.agent_id,
                 record.client_message_id,
             ),
+            expect_rows=1,
         )

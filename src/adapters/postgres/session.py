@@ -1,33 +1,23 @@
 """One unit of work's connection: reads go out at once, writes wait to go out together.
 
-Writes are queued and sent in one pipeline before the next read or at commit, so a send's
-writes cost one round trip. Every error comes out as the application's.
+Writes are queued and sent before the next read or at commit, as few statements as
+`writes.statements_for` can make of them, in one pipeline: a send's writes cost one round
+trip and one statement. Every error comes out as the application's.
 """
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
 from adapters.postgres.errors import translated_errors
-
-Params = Mapping[str, Any] | Sequence[Any]
-
-
-def changing_one_row(update: str) -> str:
-    """`update`, made to fail the transaction with a serialization failure unless it changes
-    a row: another unit of work changed or removed it first."""
-    return (
-        f"WITH changed AS ({update} RETURNING 1)"
-        " SELECT parley_expect_rows(count(*), 1) FROM changed"
-    )
+from adapters.postgres.writes import Params, Write, statements_for
 
 
 class Session:
     def __init__(self, connection: AsyncConnection[DictRow]) -> None:
         self._connection = connection
-        self._queued: list[tuple[str, Params]] = []
+        self._queued: list[Write] = []
         self.statements = 0
         """How many statements this unit of work sent, for measurements."""
 
@@ -42,9 +32,13 @@ class Session:
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
 
-    def write(self, sql: str, params: Params) -> None:
-        """Queue a write, sent before the next read or with the commit."""
-        self._queued.append((sql, params))
+    def write(self, sql: str, params: Params, *, expect_rows: int | None = None) -> None:
+        """Queue an INSERT or UPDATE, sent before the next read or with the commit.
+
+        With `expect_rows`, the transaction fails with a serialization failure unless the
+        write changes that many rows: another unit of work changed or removed them first.
+        """
+        self._queued.append(Write.of(sql, params, expect_rows))
 
     async def flush(self) -> None:
         await self._send(commit=False)
@@ -58,13 +52,17 @@ class Session:
             await self._connection.rollback()
 
     async def _send(self, *, commit: bool) -> None:
-        queued, self._queued = self._queued, []
-        if not queued and not commit:
+        statements = self._take_queued()
+        if not statements and not commit:
             return
         with translated_errors():
             async with self._connection.pipeline():
-                for sql, params in queued:
+                for sql, params in statements:
                     await self._connection.execute(sql, params)
-                self.statements += len(queued)
+                self.statements += len(statements)
                 if commit:
                     await self._connection.commit()
+
+    def _take_queued(self) -> list[tuple[str, tuple[Any, ...]]]:
+        queued, self._queued = self._queued, []
+        return statements_for(queued)
