@@ -21,7 +21,9 @@ class MemoryConversationRepository(ConversationRepository):
     async def _save(self, conversation: Conversation) -> None:
         self._tx.conversations[conversation.id] = conversation
 
-    async def get(self, conversation_id: UUID, *, for_update: bool = False) -> Conversation | None:
+    async def get(
+        self, conversation_id: UUID, *, for_update: bool = False, session_of: UUID | None = None
+    ) -> Conversation | None:
         if conversation_id in self._tx.conversations:
             return self._tx.conversations[conversation_id]
         if for_update:

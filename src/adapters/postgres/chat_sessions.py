@@ -1,6 +1,11 @@
-"""Chat sessions; the database keeps at most one active per (conversation, agent)."""
+"""Chat sessions; the database keeps at most one active per (conversation, agent).
+
+A session read along with its conversation (`found_along`) is not locked: its save changes it
+only if it is still as it was read, else fails the unit of work with `ConcurrentUpdate`.
+"""
 
 from collections.abc import Sequence
+from dataclasses import replace
 from uuid import UUID
 
 from adapters.postgres.rows import chat_session_from
@@ -18,6 +23,12 @@ class PostgresChatSessionRepository(ChatSessionRepository):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self._db = session
+        self._along: dict[tuple[UUID, UUID], ChatSession | None] = {}
+        self._as_read: dict[UUID, ChatSession] = {}
+
+    def found_along(self, conversation_id: UUID, agent_id: UUID, found: ChatSession | None) -> None:
+        """The agent's latest session on the conversation, read with the conversation."""
+        self._along[(conversation_id, agent_id)] = self._read(found)
 
     async def _add(self, session: ChatSession) -> None:
         self._db.write(
@@ -34,11 +45,14 @@ class PostgresChatSessionRepository(ChatSessionRepository):
                 session.message_count,
             ),
         )
+        self._read(session)
 
     async def _save(self, session: ChatSession) -> None:
+        read = self._as_read[session.id]
         self._db.write(
             "UPDATE chat_sessions SET status = %s, last_activity_at = %s, ended_at = %s,"
-            " message_count = %s WHERE conversation_id = %s AND id = %s",
+            " message_count = %s WHERE conversation_id = %s AND id = %s"
+            " AND status = %s AND message_count = %s",
             (
                 str(session.status),
                 session.last_activity_at,
@@ -46,21 +60,26 @@ class PostgresChatSessionRepository(ChatSessionRepository):
                 session.message_count,
                 session.conversation_id,
                 session.id,
+                str(read.status),
+                read.message_count,
             ),
             expect_rows=1,
         )
+        self._read(session)
 
     async def get(self, session_id: UUID, *, for_update: bool = False) -> ChatSession | None:
         sql = "SELECT * FROM chat_sessions WHERE id = %s"
         row = await self._db.fetch_one(f"{sql} FOR UPDATE" if for_update else sql, (session_id,))
-        return None if row is None else chat_session_from(row)
+        return self._read(None if row is None else chat_session_from(row))
 
     async def latest_for(
         self, conversation_id: UUID, agent_id: UUID, *, for_update: bool = False
     ) -> ChatSession | None:
+        if (conversation_id, agent_id) in self._along:
+            return self._along.pop((conversation_id, agent_id))
         sql = f"{_LATEST_FOR} FOR UPDATE" if for_update else _LATEST_FOR
         row = await self._db.fetch_one(sql, (conversation_id, agent_id))
-        return None if row is None else chat_session_from(row)
+        return self._read(None if row is None else chat_session_from(row))
 
     async def active_for_agent(
         self, agent_id: UUID, conversation_ids: Sequence[UUID]
@@ -73,3 +92,9 @@ class PostgresChatSessionRepository(ChatSessionRepository):
             (agent_id, list(conversation_ids)),
         )
         return {row["conversation_id"]: chat_session_from(row) for row in rows}
+
+    def _read(self, session: ChatSession | None) -> ChatSession | None:
+        """`session`, remembered as read, for its save to check it is still stored so."""
+        if session is not None:
+            self._as_read[session.id] = replace(session, events=[])
+        return session

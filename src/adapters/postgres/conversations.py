@@ -6,7 +6,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from adapters.postgres.rows import CONVERSATION_COLUMNS, PARTICIPANT_ORDER, conversations_from
+from adapters.postgres.chat_sessions import PostgresChatSessionRepository
+from adapters.postgres.rows import (
+    CONVERSATION_COLUMNS,
+    PARTICIPANT_ORDER,
+    SESSION_ALONG_COLUMNS,
+    chat_session_from,
+    conversations_from,
+)
 from adapters.postgres.session import Session
 from application.ports.repositories import ActivityCursor, ConversationRepository
 from domain.conversation import Conversation, ConversationStatus
@@ -22,6 +29,23 @@ _GET = (
     " JOIN conversation_participants p ON p.conversation_id = c.id"
     f" WHERE c.id = %s ORDER BY {PARTICIPANT_ORDER}"
 )
+
+_GET_WITH_SESSION = (
+    f"SELECT {CONVERSATION_COLUMNS}, {SESSION_ALONG_COLUMNS},"
+    " (SELECT version FROM conversations WHERE id = c.id) AS snapshot_version"
+    " FROM conversations c"
+    " JOIN conversation_participants p ON p.conversation_id = c.id"
+    " LEFT JOIN LATERAL (SELECT * FROM chat_sessions"
+    " WHERE conversation_id = c.id AND agent_id = %s"
+    " ORDER BY status = 'active' DESC, started_at DESC LIMIT 1) s ON true"
+    f" WHERE c.id = %s ORDER BY {PARTICIPANT_ORDER}"
+)
+"""The conversation with an agent's latest chat session on it, as `latest_for` finds it.
+
+A read `FOR UPDATE` that waited for the conversation's lock sees the conversation as the unit
+of work that held it left it, but every other row as it was before the wait: the session read
+along is then out of date, which shows as a `snapshot_version` older than the version.
+"""
 
 _LIST = (
     "WITH page AS ("
@@ -66,9 +90,10 @@ _UPDATE_PARTICIPANT = (
 
 
 class PostgresConversationRepository(ConversationRepository):
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, chat_sessions: PostgresChatSessionRepository) -> None:
         super().__init__()
         self._db = session
+        self._chat_sessions = chat_sessions
         self._as_read: dict[UUID, Conversation] = {}
 
     async def _add(self, conversation: Conversation) -> None:
@@ -90,11 +115,20 @@ class PostgresConversationRepository(ConversationRepository):
         self._write_participants(conversation, read.participants)
         self._remember(conversation)
 
-    async def get(self, conversation_id: UUID, *, for_update: bool = False) -> Conversation | None:
-        sql = f"{_GET} FOR UPDATE OF c" if for_update else _GET
-        found = conversations_from(await self._db.fetch_all(sql, (conversation_id,)))
+    async def get(
+        self, conversation_id: UUID, *, for_update: bool = False, session_of: UUID | None = None
+    ) -> Conversation | None:
+        sql, params = _GET, [conversation_id]
+        if session_of is not None:
+            sql, params = _GET_WITH_SESSION, [session_of, conversation_id]
+        rows = await self._db.fetch_all(f"{sql} FOR UPDATE OF c" if for_update else sql, params)
+        found = conversations_from(rows)
         if not found:
             return None
+        first = rows[0]
+        if session_of is not None and first["snapshot_version"] == first["version"]:
+            along = chat_session_from(first, "s_") if first["s_id"] is not None else None
+            self._chat_sessions.found_along(conversation_id, session_of, along)
         self._remember(found[0])
         return found[0]
 

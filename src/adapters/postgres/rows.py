@@ -97,16 +97,25 @@ def _generation_from(row: Row) -> Generation | None:
     )
 
 
-def chat_session_from(row: Row) -> ChatSession:
+SESSION_ALONG_COLUMNS = (
+    "s.id AS s_id, s.conversation_id AS s_conversation_id, s.agent_id AS s_agent_id,"
+    " s.status AS s_status, s.started_at AS s_started_at,"
+    " s.last_activity_at AS s_last_activity_at, s.ended_at AS s_ended_at,"
+    " s.message_count AS s_message_count"
+)
+"""A chat session's columns as `s_`-prefixed, to select beside a conversation's."""
+
+
+def chat_session_from(row: Row, prefix: str = "") -> ChatSession:
     return ChatSession(
-        id=row["id"],
-        conversation_id=row["conversation_id"],
-        agent_id=row["agent_id"],
-        status=ChatSessionStatus(row["status"]),
-        started_at=row["started_at"],
-        last_activity_at=row["last_activity_at"],
-        ended_at=row["ended_at"],
-        message_count=row["message_count"],
+        id=row[f"{prefix}id"],
+        conversation_id=row[f"{prefix}conversation_id"],
+        agent_id=row[f"{prefix}agent_id"],
+        status=ChatSessionStatus(row[f"{prefix}status"]),
+        started_at=row[f"{prefix}started_at"],
+        last_activity_at=row[f"{prefix}last_activity_at"],
+        ended_at=row[f"{prefix}ended_at"],
+        message_count=row[f"{prefix}message_count"],
     )
 
 

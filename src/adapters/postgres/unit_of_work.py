@@ -34,9 +34,9 @@ class PostgresUnitOfWork(UnitOfWork):
         self._session = Session(self._connection)
         self._agents = PostgresAgentRepository(self._session, self._known_agents)
         self.agents = self._agents
-        self.conversations = PostgresConversationRepository(self._session)
-        self.messages = PostgresMessageRepository(self._session)
         self.chat_sessions = PostgresChatSessionRepository(self._session)
+        self.conversations = PostgresConversationRepository(self._session, self.chat_sessions)
+        self.messages = PostgresMessageRepository(self._session)
         self.idempotency = PostgresIdempotencyRepository(self._session)
 
     @property

@@ -1,9 +1,10 @@
 """Repository ports: where aggregates are kept between units of work.
 
 Writes (`add`, `save`) remember the aggregate so that the unit of work can publish its events
-after commit. Reads with `for_update=True` lock what they read until the unit of work ends, so
-concurrent units of work that change the same conversation, session or idempotency record run
-one after the other.
+after commit. Reads with `for_update=True` lock what they read until the unit of work ends (or,
+for a chat session read along with its conversation, make its save fail with `ConcurrentUpdate`
+when another unit of work changed it meanwhile), so concurrent units of work that change the
+same conversation, session or idempotency record run one after the other.
 """
 
 import abc
@@ -78,8 +79,14 @@ class ConversationRepository(_EventSource):
     async def _save(self, conversation: Conversation) -> None: ...
 
     @abc.abstractmethod
-    async def get(self, conversation_id: UUID, *, for_update: bool = False) -> Conversation | None:
-        """The conversation, whoever takes part in it; the caller checks visibility."""
+    async def get(
+        self, conversation_id: UUID, *, for_update: bool = False, session_of: UUID | None = None
+    ) -> Conversation | None:
+        """The conversation, whoever takes part in it; the caller checks visibility.
+
+        `session_of`: an agent whose latest chat session on the conversation this unit of work
+        asks `ChatSessionRepository.latest_for` next; an adapter may read it along.
+        """
 
     @abc.abstractmethod
     async def list_for_agent(

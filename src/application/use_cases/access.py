@@ -12,11 +12,21 @@ from domain.errors import CannotReply, ConversationArchived
 
 
 async def visible_conversation(
-    unit_of_work: UnitOfWork, conversation_id: UUID, agent_id: UUID, *, for_update: bool = False
+    unit_of_work: UnitOfWork,
+    conversation_id: UUID,
+    agent_id: UUID,
+    *,
+    for_update: bool = False,
+    session_next: bool = False,
 ) -> Conversation:
-    """The conversation if the agent actively takes part in it, else `ConversationNotFound`."""
+    """The conversation if the agent actively takes part in it, else `ConversationNotFound`.
+
+    `session_next`: the agent's chat session on it is asked for next (read along if possible).
+    """
     structlog.contextvars.bind_contextvars(conversation_id=str(conversation_id))
-    conversation = await unit_of_work.conversations.get(conversation_id, for_update=for_update)
+    conversation = await unit_of_work.conversations.get(
+        conversation_id, for_update=for_update, session_of=agent_id if session_next else None
+    )
     if conversation is None or not conversation.is_visible_to(agent_id):
         raise ConversationNotFound(f"conversation {conversation_id} not found")
     return conversation

@@ -69,7 +69,7 @@ async def store_reply(
     """Post `reply` as the assistant's answer to `answered`, unless it has one already."""
     now = context.clock.now()
     conversation = await visible_conversation(
-        unit_of_work, answered.conversation_id, agent_id, for_update=True
+        unit_of_work, answered.conversation_id, agent_id, for_update=True, session_next=True
     )
     existing = await unit_of_work.messages.reply_to(answered)
     if existing is not None:

@@ -209,7 +209,7 @@ async def _conversation_to_post_in(
     if conversation_id is None:
         return Conversation.start(agent_id, now), True
     conversation = await visible_conversation(
-        unit_of_work, conversation_id, agent_id, for_update=True
+        unit_of_work, conversation_id, agent_id, for_update=True, session_next=True
     )
     return conversation, False
 
