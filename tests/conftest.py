@@ -15,6 +15,7 @@ from psycopg.conninfo import make_conninfo
 
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.migrations import migrate
+from adapters.postgres.roles import SERVICE_ROLE
 
 
 def outside_pytest_temp() -> Iterator[Path]:
@@ -46,7 +47,7 @@ def postgres_server_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def database_url(postgres_server_url: str) -> Iterator[str]:
-    """A migrated database of its own, dropped when the session ends."""
+    """A migrated database of its own, dropped when the session ends: the owner's URL."""
     name = f"parley_test_{uuid4().hex[:12]}"
     with psycopg.connect(postgres_server_url, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -55,6 +56,12 @@ def database_url(postgres_server_url: str) -> Iterator[str]:
     yield url
     with psycopg.connect(postgres_server_url, autocommit=True) as admin:
         admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def app_database_url(database_url: str) -> str:
+    """The same database as the service's role, which row-level security holds to its agent."""
+    return make_conninfo(database_url, user=SERVICE_ROLE)
 
 
 TABLES = (
@@ -74,7 +81,8 @@ OR (SELECT count(*) FROM conversation_participants p
 
 @pytest.fixture
 def clean_database(database_url: str) -> Iterator[str]:
-    """The test database, emptied after the test once no conversation lacks a member."""
+    """The test database (the owner's URL), emptied after the test once no conversation lacks
+    a member."""
     yield database_url
     with psycopg.connect(database_url) as connection:
         broken = connection.execute(CONVERSATIONS_MISSING_A_MEMBER).fetchall()

@@ -61,5 +61,10 @@ class StoreUnavailable(ApplicationError):
     """The store cannot be reached; nothing was written."""
 
 
+class AccessRefused(ApplicationError):
+    """A unit of work wrote to a conversation its acting agent does not take part in: a bug,
+    since use cases check access first; the store refused it and nothing was stored."""
+
+
 class ConcurrentUpdate(ApplicationError):
     """Another unit of work changed the same data first; the work may be tried again."""

@@ -7,7 +7,7 @@ from litestar import Litestar
 from adapters.auth.dev import issue_dev_token
 from adapters.http.app import HttpServices, create_app
 from adapters.http.controllers.dev import DevTokenIssuer
-from entrypoints.container import Container, dev_secret
+from entrypoints.container import Container, dev_secret, start_store
 from entrypoints.logs import configure_logging
 from entrypoints.settings import settings_from
 
@@ -19,6 +19,9 @@ def build_app(container: Container) -> Litestar:
     settings = container.settings()
     database = container.database()
     http_client = container.http_client()
+
+    async def start() -> None:
+        await start_store(database)
 
     async def announce() -> None:
         if settings.auth_mode == "dev":
@@ -43,7 +46,7 @@ def build_app(container: Container) -> Litestar:
         readiness=database.is_ready,
         rate_limiter=container.rate_limiter(),
         max_body_bytes=settings.max_body_bytes,
-        on_startup=(database.start, announce),
+        on_startup=(start, announce),
         on_shutdown=(finish_replies, database.stop, http_client.aclose, farewell),
         dev_token_issuer=issuer,
     )

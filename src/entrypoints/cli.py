@@ -18,7 +18,7 @@ from adapters.auth.dev import issue_dev_token
 from application.context import UseCaseContext
 from application.principal import Principal
 from application.use_cases.agents import add_agent, list_agents, sync_agents
-from entrypoints.container import Container, dev_secret
+from entrypoints.container import Container, dev_secret, start_store
 from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings, SettingsError, settings_from
 
@@ -34,7 +34,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_format)
     command: Callable[[argparse.Namespace, Settings], int] = arguments.run
-    return command(arguments, settings)
+    try:
+        return command(arguments, settings)
+    except SettingsError as wrong:
+        print(f"parley: {wrong}", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -102,8 +106,10 @@ def _exit_normally(_signal: int, _frame: FrameType | None) -> None:
 def _migrate(_: argparse.Namespace, settings: Settings) -> int:
     async def migrate() -> None:
         database = Container(settings=settings).database()
-        await database.start(migrate_schema=True)
-        await database.stop()
+        try:
+            await start_store(database)
+        finally:
+            await database.stop()
 
     asyncio.run(migrate())
     print("parley: the database schema is up to date")
@@ -172,8 +178,8 @@ def _with_container(
     async def run() -> T:
         container = Container(settings=settings)
         database = container.database()
-        await database.start()
         try:
+            await start_store(database)
             return await work(container, container.use_case_context())
         finally:
             await database.stop()

@@ -15,9 +15,10 @@ from adapters.http.rate_limit import RateLimiter
 from adapters.log_events import LoggingPublisher
 from adapters.memory.database import MemoryDatabase
 from adapters.postgres.database import PostgresDatabase
+from adapters.postgres.roles import ServiceRoleRefused
 from application.context import UseCaseContext
 from application.ports.tokens import TokenVerifier
-from entrypoints.settings import Settings
+from entrypoints.settings import Settings, SettingsError
 
 _log = structlog.get_logger("parley")
 
@@ -48,6 +49,18 @@ def openai_config(settings: Settings) -> OpenAIConfig:
     )
 
 
+async def start_store(database: PostgresDatabase | MemoryDatabase) -> None:
+    """Start the store; a service role it refuses is a setting to change (`SettingsError`)."""
+    try:
+        await database.start()
+    except ServiceRoleRefused as refused:
+        raise SettingsError(
+            f"{refused}. Parley serves as a role that is no superuser, has no BYPASSRLS and owns"
+            " no table: name one in PARLEY_APP_DATABASE_URL (PARLEY_DATABASE_URL is the"
+            " owner's, for migrations)"
+        ) from None
+
+
 class Container(containers.DeclarativeContainer):
     """Build with `Container(settings=...)`; tests override any provider."""
 
@@ -62,6 +75,7 @@ class Container(containers.DeclarativeContainer):
         postgres=providers.Singleton(
             PostgresDatabase,
             url=settings.provided.database_url,
+            service_url=settings.provided.app_database_url,
             data_dir=settings.provided.data_dir,
             publisher=publisher,
             pool_min=settings.provided.db_pool_min,

@@ -9,6 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal, TypeVar
 
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
 from application.policy import ChatPolicy
 from domain.text import MAX_STORED_MESSAGE_CHARS
 
@@ -22,6 +25,9 @@ class SettingsError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str | None = None
+    """The owner's: migrations run as it."""
+    app_database_url: str | None = None
+    """The service's own connection; None: `database_url` as the role `parley_app`."""
     data_dir: Path = Path(".parley")
     host: str = "127.0.0.1"
     port: int = 8000
@@ -70,6 +76,7 @@ def settings_from(environ: Mapping[str, str] | None = None) -> Settings:
     auth_mode: Literal["dev", "clerk"] = env.choice("PARLEY_AUTH_MODE", ("dev", "clerk"), "dev")
     settings = Settings(
         database_url=env.text("PARLEY_DATABASE_URL"),
+        app_database_url=env.text("PARLEY_APP_DATABASE_URL"),
         data_dir=Path(env.text("PARLEY_DATA_DIR") or ".parley"),
         host=env.text("PARLEY_HOST") or "127.0.0.1",
         port=env.integer("PARLEY_PORT", 8000, low=0, high=65535),
@@ -125,6 +132,21 @@ def _check_consistency(settings: Settings) -> None:
         raise SettingsError("PARLEY_DEV_SECRET must be at least 32 bytes long")
     if settings.db_pool_min > settings.db_pool_max:
         raise SettingsError("PARLEY_DB_POOL_MIN must not exceed PARLEY_DB_POOL_MAX")
+    if settings.app_database_url is not None:
+        _check_app_database_url(settings)
+
+
+def _check_app_database_url(settings: Settings) -> None:
+    if settings.database_url is None:
+        raise SettingsError(
+            "PARLEY_APP_DATABASE_URL needs PARLEY_DATABASE_URL (the owner's, for migrations)"
+        )
+    try:
+        user = conninfo_to_dict(settings.app_database_url or "").get("user")
+    except psycopg.ProgrammingError:
+        raise SettingsError("PARLEY_APP_DATABASE_URL is not a connection URL") from None
+    if not user:
+        raise SettingsError("PARLEY_APP_DATABASE_URL must name its user")
 
 
 class _Env:

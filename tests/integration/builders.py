@@ -30,6 +30,7 @@ async def stored_conversation(
         for n in range(1, messages + 1)
     ]
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         await uow.conversations.add(conversation)
         for message in posted:
             await uow.messages.add(message)

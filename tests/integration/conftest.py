@@ -16,8 +16,11 @@ from application.ports.unit_of_work import UnitOfWorkFactory
 
 
 @pytest.fixture
-async def pool(clean_database: str) -> AsyncIterator[AsyncConnectionPool[AsyncConnection[DictRow]]]:
-    pool = create_pool(clean_database, min_size=1, max_size=20)
+async def pool(
+    clean_database: str, app_database_url: str
+) -> AsyncIterator[AsyncConnectionPool[AsyncConnection[DictRow]]]:
+    """Connections of the service's role to the test database."""
+    pool = create_pool(app_database_url, min_size=1, max_size=20)
     await pool.open(wait=True)
     yield pool
     await pool.close()

@@ -24,7 +24,7 @@ Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
 FAIL_SOME_INSERTS = """
 CREATE TABLE failure_plan (sqlstate text NOT NULL, failing_inserts integer NOT NULL);
 CREATE SEQUENCE inserts_seen;
-CREATE FUNCTION fail_while_some_left() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION fail_while_some_left() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
     planned failure_plan%ROWTYPE;
 BEGIN
@@ -43,7 +43,8 @@ CREATE TRIGGER fail_some BEFORE INSERT ON messages
 def failing_inserts(clean_database: str) -> Iterator[str]:
     """The first message inserts fail with the SQLSTATE and count put into `failure_plan`.
 
-    Inserts are counted by a sequence, which a rolled-back transaction does not undo.
+    Inserts are counted by a sequence, which a rolled-back transaction does not undo; the
+    trigger reads both as the owner, the service's role having no grant on them.
     """
     with psycopg.connect(clean_database, autocommit=True) as connection:
         connection.execute(FAIL_SOME_INSERTS)

@@ -20,6 +20,7 @@ async def test_a_conversation_comes_back_with_its_participants_in_order(
     agent = await stored_agent(new_unit_of_work, "user_a")
     conversation = await stored_conversation(new_unit_of_work, agent, messages=2)
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         found = await uow.conversations.get(conversation.id)
     assert found is not None
     assert found.participants == conversation.participants
@@ -37,6 +38,7 @@ async def test_participant_changes_are_saved(new_unit_of_work: UnitOfWorkFactory
     operator = await stored_agent(new_unit_of_work, "operator")
     conversation = await stored_conversation(new_unit_of_work, owner)
     async with new_unit_of_work() as uow:
+        await uow.act_for(owner.id)
         found = await uow.conversations.get(conversation.id, for_update=True)
         assert found is not None
         joined = found.add_operator(owner.id, operator.id, at(5))
@@ -46,6 +48,7 @@ async def test_participant_changes_are_saved(new_unit_of_work: UnitOfWorkFactory
         await uow.conversations.save(found)
         await uow.commit()
     async with new_unit_of_work() as uow:
+        await uow.act_for(owner.id)
         saved = await uow.conversations.get(conversation.id)
     assert saved is not None
     assert saved.participants == found.participants
@@ -74,6 +77,7 @@ async def test_an_agent_lists_its_conversations_latest_activity_first_page_by_pa
     seen: list[Conversation] = []
     after: ActivityCursor | None = None
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         while True:
             page = await uow.conversations.list_for_agent(
                 agent.id, [ConversationStatus.ACTIVE], after, 3
@@ -90,12 +94,14 @@ async def test_lists_filter_by_status(new_unit_of_work: UnitOfWorkFactory) -> No
     kept = await stored_conversation(new_unit_of_work, agent, started=1)
     archived = await stored_conversation(new_unit_of_work, agent, started=2)
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         found = await uow.conversations.get(archived.id, for_update=True)
         assert found is not None
         found.archive(at(3))
         await uow.conversations.save(found)
         await uow.commit()
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         active = await uow.conversations.list_for_agent(
             agent.id, [ConversationStatus.ACTIVE], None, 10
         )
@@ -115,6 +121,7 @@ async def test_a_new_message_moves_a_conversation_to_the_front(
     older = await stored_conversation(new_unit_of_work, agent, started=1)
     newer = await stored_conversation(new_unit_of_work, agent, started=2)
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         found = await uow.conversations.get(older.id, for_update=True)
         assert found is not None
         message = found.post_by_agent(agent.id, "bump", at(10), max_chars=100)
@@ -122,6 +129,7 @@ async def test_a_new_message_moves_a_conversation_to_the_front(
         await uow.messages.add(message)
         await uow.commit()
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         listed = await uow.conversations.list_for_agent(
             agent.id, [ConversationStatus.ACTIVE], None, 5
         )
@@ -132,6 +140,7 @@ async def test_message_pages_walk_both_ways(new_unit_of_work: UnitOfWorkFactory)
     agent = await stored_agent(new_unit_of_work, "user_a")
     conversation = await stored_conversation(new_unit_of_work, agent, messages=10)
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         newest = await uow.messages.newest(conversation.id, 4)
         older = await uow.messages.newest(conversation.id, 4, before=3)
         oldest = await uow.messages.newest(conversation.id, 4, before=1)
@@ -150,6 +159,7 @@ async def test_a_message_is_found_within_its_conversation_with_its_reply(
     agent = await stored_agent(new_unit_of_work, "user_a")
     conversation = await stored_conversation(new_unit_of_work, agent, messages=1)
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         found = await uow.conversations.get(conversation.id, for_update=True)
         assert found is not None
         question = (await uow.messages.newest(conversation.id, 1)).items[0]
@@ -159,6 +169,7 @@ async def test_a_message_is_found_within_its_conversation_with_its_reply(
         await uow.messages.add(reply)
         await uow.commit()
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         assert await uow.messages.get(conversation.id, question.id) == question
         assert await uow.messages.reply_to(question) == reply
         assert await uow.messages.get(conversation.id, reply.id) == reply
@@ -173,11 +184,13 @@ async def test_the_latest_session_is_the_active_one_else_the_newest(
     first.end(at(2))
     second = ChatSession.start(conversation.id, agent.id, at(3))
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         assert await uow.chat_sessions.latest_for(conversation.id, agent.id) is None
         await uow.chat_sessions.add(first)
         await uow.chat_sessions.add(second)
         await uow.commit()
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         latest = await uow.chat_sessions.latest_for(conversation.id, agent.id, for_update=True)
         assert latest is not None
         assert latest.id == second.id
@@ -188,6 +201,7 @@ async def test_the_latest_session_is_the_active_one_else_the_newest(
         await uow.chat_sessions.save(latest)
         await uow.commit()
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         ended = await uow.chat_sessions.get(second.id)
         assert await uow.chat_sessions.active_for_agent(agent.id, [conversation.id]) == {}
     assert ended is not None
@@ -200,21 +214,25 @@ async def test_an_idempotency_record_is_stored_and_updated(
     agent = await stored_agent(new_unit_of_work, "user_a")
     conversation = await stored_conversation(new_unit_of_work, agent, messages=1)
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         message = (await uow.messages.newest(conversation.id, 1)).items[0]
     record = IdempotencyRecord(
         agent.id, "key-1", conversation.id, message.id, "digest", at(1), claimed_at=at(1)
     )
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         assert await uow.idempotency.get(agent.id, "key-1") is None
         await uow.idempotency.add(record)
         await uow.commit()
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         found = await uow.idempotency.get(agent.id, "key-1")
         assert found == record
         found.release()
         await uow.idempotency.save(found)
         await uow.commit()
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         released = await uow.idempotency.get(agent.id, "key-1")
     assert released is not None
     assert released.claimed_at is None
@@ -224,6 +242,7 @@ async def test_a_key_claimed_twice_at_once_loses_once(new_unit_of_work: UnitOfWo
     agent = await stored_agent(new_unit_of_work, "user_a")
     conversation = await stored_conversation(new_unit_of_work, agent, messages=1)
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         message = (await uow.messages.newest(conversation.id, 1)).items[0]
 
     def record() -> IdempotencyRecord:
@@ -246,9 +265,11 @@ async def test_sessions_idle_for_long_are_still_found_as_stored(
     conversation = await stored_conversation(new_unit_of_work, agent)
     session = ChatSession.start(conversation.id, agent.id, T0)
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         await uow.chat_sessions.add(session)
         await uow.commit()
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         found = await uow.chat_sessions.get(session.id)
     assert found is not None
     assert found.is_idle(T0 + timedelta(hours=1), timedelta(minutes=30))

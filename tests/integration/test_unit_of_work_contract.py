@@ -36,6 +36,7 @@ async def test_an_error_inside_rolls_everything_back(new_unit_of_work: UnitOfWor
 
     async def fail_midway() -> None:
         async with new_unit_of_work() as uow:
+            await uow.act_for(agent.id)
             await uow.conversations.add(conversation)
             await uow.agents.add(Agent.provision("user_b", T0))
             raise RuntimeError("boom")
@@ -43,6 +44,7 @@ async def test_an_error_inside_rolls_everything_back(new_unit_of_work: UnitOfWor
     with pytest.raises(RuntimeError, match="boom"):
         await fail_midway()
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         assert await uow.conversations.get(conversation.id) is None
         assert await uow.agents.get_by_external_id("user_b") is None
 
@@ -65,6 +67,7 @@ async def test_a_unit_of_work_reads_its_own_writes(new_unit_of_work: UnitOfWorkF
     conversation = Conversation.start(agent.id, T0)
     async with new_unit_of_work() as uow:
         await uow.agents.add(agent)
+        await uow.act_for(agent.id)
         await uow.conversations.add(conversation)
         assert await uow.agents.get_by_external_id("user_a") is not None
         found = await uow.conversations.get(conversation.id)
@@ -79,6 +82,7 @@ async def test_events_are_published_after_commit_only(
     conversation = Conversation.start(agent.id, T0)
     async with new_unit_of_work() as uow:
         await uow.agents.add(agent)
+        await uow.act_for(agent.id)
         await uow.conversations.add(conversation)
         assert publisher.events == []
         await uow.commit()
@@ -117,12 +121,15 @@ async def test_saving_a_conversation_changed_meanwhile_loses_the_race(
     agent = await stored_agent(new_unit_of_work, "user_a")
     conversation = Conversation.start(agent.id, T0)
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         await uow.conversations.add(conversation)
         await uow.commit()
     async with new_unit_of_work() as stale:
+        await stale.act_for(agent.id)
         old = await stale.conversations.get(conversation.id)
         assert old is not None
         async with new_unit_of_work() as fresh:
+            await fresh.act_for(agent.id)
             current = await fresh.conversations.get(conversation.id, for_update=True)
             assert current is not None
             current.rename("First", T0)
@@ -140,12 +147,14 @@ async def test_a_locked_conversation_is_read_after_the_holder_commits(
     agent = await stored_agent(new_unit_of_work, "user_a")
     conversation = Conversation.start(agent.id, T0)
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         await uow.conversations.add(conversation)
         await uow.commit()
     titles_seen: list[str | None] = []
 
     async def rename(title: str, hold: float) -> None:
         async with new_unit_of_work() as uow:
+            await uow.act_for(agent.id)
             found = await uow.conversations.get(conversation.id, for_update=True)
             assert found is not None
             titles_seen.append(found.title)

@@ -15,16 +15,19 @@ class MemoryChatSessionRepository(ChatSessionRepository):
         self._tx = transaction
 
     async def _add(self, session: ChatSession) -> None:
+        self._tx.require_part(session.conversation_id)
         self._tx.chat_sessions[session.id] = session
 
     async def _save(self, session: ChatSession) -> None:
+        self._tx.require_part_to_change(session.conversation_id)
         self._tx.chat_sessions[session.id] = session
 
     async def get(self, session_id: UUID, *, for_update: bool = False) -> ChatSession | None:
         if session_id in self._tx.chat_sessions:
-            return self._tx.chat_sessions[session_id]
+            own = self._tx.chat_sessions[session_id]
+            return own if self._tx.takes_part(own.conversation_id) else None
         stored = self._tx.store.chat_sessions.get(session_id)
-        if stored is None:
+        if stored is None or not self._tx.takes_part(stored.conversation_id):
             return None
         if for_update:
             await self._tx.lock(_member_key(stored))
@@ -34,6 +37,8 @@ class MemoryChatSessionRepository(ChatSessionRepository):
     async def latest_for(
         self, conversation_id: UUID, agent_id: UUID, *, for_update: bool = False
     ) -> ChatSession | None:
+        if not self._tx.takes_part(conversation_id):
+            return None
         if for_update:
             await self._tx.lock(("chat_session", conversation_id, agent_id))
         own = [

@@ -1,5 +1,7 @@
 """The in-memory unit of work: nothing is seen by others before commit, all undone without it."""
 
+from uuid import UUID
+
 from adapters.memory.agents import MemoryAgentRepository
 from adapters.memory.chat_sessions import MemoryChatSessionRepository
 from adapters.memory.conversations import MemoryConversationRepository
@@ -26,6 +28,9 @@ class MemoryUnitOfWork(UnitOfWork):
         self.messages = MemoryMessageRepository(transaction)
         self.chat_sessions = MemoryChatSessionRepository(transaction)
         self.idempotency = MemoryIdempotencyRepository(transaction)
+
+    async def act_for(self, agent_id: UUID) -> None:
+        self._tx.acting = agent_id
 
     async def _begin(self) -> None:
         if not self._store.reachable:

@@ -7,7 +7,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg_pool import PoolTimeout
 
-from application.errors import ConcurrentUpdate, StoreUnavailable
+from application.errors import AccessRefused, ConcurrentUpdate, StoreUnavailable
 
 RACES = frozenset(
     {
@@ -23,7 +23,8 @@ RACES = frozenset(
 
 @contextmanager
 def translated_errors() -> Iterator[None]:
-    """Raise `ConcurrentUpdate` for lost races, `StoreUnavailable` for a lost database."""
+    """Raise `ConcurrentUpdate` for lost races, `StoreUnavailable` for a lost database,
+    `AccessRefused` for a write row-level security refused."""
     try:
         yield
     except (pg_errors.SerializationFailure, pg_errors.DeadlockDetected) as race:
@@ -32,5 +33,7 @@ def translated_errors() -> Iterator[None]:
         if violation.diag.constraint_name in RACES:
             raise ConcurrentUpdate(str(violation)) from violation
         raise
+    except pg_errors.InsufficientPrivilege as refused:
+        raise AccessRefused(str(refused)) from refused
     except (psycopg.OperationalError, PoolTimeout) as lost:
         raise StoreUnavailable("the database cannot be reached") from lost

@@ -1,7 +1,8 @@
 """Versioned SQL migrations, applied once each, safe when several processes start at once.
 
 A migration is `migrations/NNNN_name.sql` beside this module. All pending ones run in one
-transaction under an advisory lock, and each is recorded in `schema_migrations`.
+transaction under an advisory lock, and each is recorded in `schema_migrations`. The same
+transaction makes sure the service's role exists and holds the privileges it needs, no more.
 """
 
 from dataclasses import dataclass
@@ -10,9 +11,34 @@ from typing import Any
 
 import psycopg
 import structlog
+from psycopg import errors as pg_errors
+from psycopg import sql
+
+from adapters.postgres.roles import SERVICE_ROLE, ServiceRoleRefused
 
 MIGRATION_LOCK = 0x7061726C6579  # "parley"
 _log = structlog.get_logger(__name__)
+
+SERVICE_TABLE_PRIVILEGES = {
+    "iso_agents": ("SELECT", "INSERT"),
+    "conversations": ("SELECT", "INSERT", "UPDATE"),
+    "conversation_participants": ("SELECT", "INSERT", "UPDATE"),
+    "chat_sessions": ("SELECT", "INSERT", "UPDATE"),
+    "messages": ("SELECT", "INSERT"),
+    "idempotency_keys": ("SELECT", "INSERT", "UPDATE"),
+}
+"""What the service's role may do to each table; row-level security narrows the rows."""
+
+SERVICE_FUNCTIONS = (
+    "parley_expect_rows(bigint, integer)",
+    "parley_acting_agent()",
+    "parley_owner()",
+    "parley_in_membership_lookup()",
+    "parley_takes_part(uuid)",
+    "parley_may_add(uuid, uuid)",
+    "parley_can_see(uuid)",
+)
+"""The functions its statements and the policies call."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +58,12 @@ def available_migrations() -> list[Migration]:
     return sorted(found, key=lambda m: m.version)
 
 
-async def migrate(database_url: str) -> list[int]:
-    """Apply the migrations the database lacks; return the versions applied."""
+async def migrate(database_url: str, service_role: str = SERVICE_ROLE) -> list[int]:
+    """Apply the migrations the database lacks, as the owner of its tables, and grant
+    `service_role` (created if missing) what the service needs; return the versions applied.
+
+    Raises `ServiceRoleRefused` when the role is missing and cannot be created.
+    """
     connection = await psycopg.AsyncConnection.connect(database_url)
     async with connection, connection.transaction():
         await connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
@@ -47,6 +77,7 @@ async def migrate(database_url: str) -> list[int]:
         pending = [m for m in available_migrations() if m.version not in applied]
         for migration in pending:
             await _apply(connection, migration)
+        await _grant_service_role(connection, service_role)
     return [m.version for m in pending]
 
 
@@ -57,3 +88,47 @@ async def _apply(connection: psycopg.AsyncConnection[Any], migration: Migration)
         (migration.version, migration.name),
     )
     _log.info("migration_applied", version=migration.version, name=migration.name)
+
+
+async def _grant_service_role(connection: psycopg.AsyncConnection[Any], role: str) -> None:
+    await _ensure_role(connection, role)
+    grantee = sql.Identifier(role)
+    cursor = await connection.execute("SELECT current_schema()")
+    schema = (await cursor.fetchone() or ("public",))[0]
+    await connection.execute(
+        sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), grantee)
+    )
+    for table, privileges in SERVICE_TABLE_PRIVILEGES.items():
+        await connection.execute(
+            sql.SQL("GRANT {} ON TABLE {} TO {}").format(
+                sql.SQL(", ").join(map(sql.SQL, privileges)), sql.Identifier(table), grantee
+            )
+        )
+    await connection.execute(
+        sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(
+            sql.SQL(", ").join(map(sql.SQL, SERVICE_FUNCTIONS)), grantee
+        )
+    )
+
+
+async def _ensure_role(connection: psycopg.AsyncConnection[Any], role: str) -> None:
+    """Create `role` unless it exists; roles belong to the whole server, so another database's
+    migration may create it at the same moment."""
+    cursor = await connection.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
+    if await cursor.fetchone() is not None:
+        return
+    try:
+        async with connection.transaction():
+            await connection.execute(
+                sql.SQL(
+                    "CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
+                ).format(sql.Identifier(role))
+            )
+    except (pg_errors.DuplicateObject, pg_errors.UniqueViolation):
+        return
+    except pg_errors.InsufficientPrivilege as refused:
+        raise ServiceRoleRefused(
+            f"the role {role!r} the service connects as does not exist, and the migrating role"
+            f" may not create it: {refused.diag.message_primary}"
+        ) from None
+    _log.info("service_role_created", role=role)

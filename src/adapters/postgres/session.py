@@ -40,6 +40,10 @@ class Session:
         """
         self._queued.append(Write.of(sql, params, expect_rows))
 
+    def set_local(self, name: str, value: str) -> None:
+        """Queue setting `name` to `value` until the transaction ends, like a write."""
+        self.write("SELECT set_config(%s, %s, true)", (name, value))
+
     async def flush(self) -> None:
         await self._send(commit=False)
 

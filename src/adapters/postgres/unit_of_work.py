@@ -1,6 +1,7 @@
 """The PostgreSQL unit of work: one pooled connection, one transaction."""
 
 from contextlib import suppress
+from uuid import UUID
 
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
@@ -38,6 +39,10 @@ class PostgresUnitOfWork(UnitOfWork):
         self.conversations = PostgresConversationRepository(self._session, self.chat_sessions)
         self.messages = PostgresMessageRepository(self._session)
         self.idempotency = PostgresIdempotencyRepository(self._session)
+
+    async def act_for(self, agent_id: UUID) -> None:
+        # Local to the transaction: the pooled connection forgets it at commit or rollback.
+        self._session.set_local("app.agent_id", str(agent_id))
 
     @property
     def statements(self) -> int:

@@ -4,6 +4,7 @@ import abc
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
+from uuid import UUID
 
 from application.ports.events import EventPublisher
 from application.ports.repositories import (
@@ -23,6 +24,10 @@ class UnitOfWork(abc.ABC):
     successful commit the domain events of every aggregate written are handed to the publisher.
     `commit` raises `ConcurrentUpdate` when a concurrent unit of work won a race (the work may
     be tried again) and `StoreUnavailable` when the store cannot be reached.
+
+    Until `act_for` names the agent it works for, a unit of work sees no conversation, no
+    participant, chat session or message, and may write none; agents and idempotency records
+    are not kept from it.
     """
 
     agents: AgentRepository
@@ -56,6 +61,12 @@ class UnitOfWork(abc.ABC):
         await self._commit()
         self._committed = True
         await self._publisher.publish(events)
+
+    @abc.abstractmethod
+    async def act_for(self, agent_id: UUID) -> None:
+        """From here on in this unit of work, rows of conversations this agent is not an
+        active participant of are invisible: adding to them fails with `AccessRefused`,
+        saving them with `ConcurrentUpdate`, as for rows another unit of work removed."""
 
     def _take_events(self) -> list[DomainEvent]:
         sources = (self.agents, self.conversations, self.chat_sessions)

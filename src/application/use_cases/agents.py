@@ -17,7 +17,8 @@ from domain.agent import Agent
 async def resolve_agent(
     unit_of_work: UnitOfWork, context: UseCaseContext, principal: Principal
 ) -> Agent:
-    """The agent of `principal`, provisioned on first use when the policy allows.
+    """The agent of `principal`, provisioned on first use when the policy allows; the unit of
+    work acts for it from here on.
 
     Raises `AgentNotProvisioned` when it is unknown and may not be provisioned.
     """
@@ -26,6 +27,7 @@ async def resolve_agent(
         if not context.policy.auto_provision:
             raise AgentNotProvisioned(principal.external_user_id)
         agent = await _provision(unit_of_work, principal, context.clock.now())
+    await unit_of_work.act_for(agent.id)
     structlog.contextvars.bind_contextvars(agent_id=str(agent.id))
     return agent
 

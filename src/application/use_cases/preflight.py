@@ -38,6 +38,7 @@ async def first_refusal(
         if agent is None:
             unknown = AgentNotProvisioned(principal.external_user_id)
             return None if context.policy.auto_provision else unknown
+        await unit_of_work.act_for(agent.id)
         try:
             await _check(unit_of_work, agent.id, intent)
         except (ApplicationError, DomainError) as refusal:

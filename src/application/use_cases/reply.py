@@ -54,6 +54,7 @@ async def ask_for_reply(
         raise AssistantUnavailable(command.conversation_id, question.latest) from failure
 
     async def store(unit_of_work: UnitOfWork) -> ReplyGiven:
+        await unit_of_work.act_for(question.agent_id)
         stored = await store_reply(unit_of_work, context, question.agent_id, question.latest, reply)
         return ReplyGiven(stored.reply, stored.chat_session, stored.created)
 

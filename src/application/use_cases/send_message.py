@@ -130,6 +130,7 @@ async def complete_turn(
     """Second unit of work: store the assistant's reply and mark the send as answered."""
 
     async def work(unit_of_work: UnitOfWork) -> ChatTurn:
+        await unit_of_work.act_for(accepted.agent_id)
         record = await _record_of(unit_of_work, accepted.agent_id, command)
         stored = await store_reply(
             unit_of_work, context, accepted.agent_id, accepted.user_message, reply
@@ -155,6 +156,7 @@ async def abandon_turn(
         return
 
     async def work(unit_of_work: UnitOfWork) -> None:
+        await unit_of_work.act_for(accepted.agent_id)
         record = await _record_of(unit_of_work, accepted.agent_id, command)
         if record is not None and record.claimed_at == accepted.claimed_at:
             record.release()

@@ -1,0 +1,167 @@
+-- Row-level security: the service's role sees and changes only the rows of conversations in
+-- which the acting agent is an active participant. Each unit of work names that agent with
+-- set_config('app.agent_id', <uuid>, true), for its transaction alone; with none named, these
+-- four tables look empty. The service's role is granted what it needs by the migration runner
+-- (migrations.py), which knows its name.
+--
+-- Membership is read by SECURITY DEFINER helpers, run as the tables' owner. FORCE makes the
+-- owner subject to the policies too (unless it is a superuser or has BYPASSRLS), so a helper
+-- marks its own reads with `parley.membership_lookup`: a SELECT made by the owner while the
+-- mark is on sees every row of conversations and participants, instead of asking a helper
+-- again without end. The mark counts only for the owner: any role may set the variable, none
+-- but the owner gains from it. (A function's SET clause cannot carry the mark: PostgreSQL
+-- allows an unregistered variable there to superusers only.)
+
+CREATE FUNCTION parley_acting_agent() RETURNS uuid
+LANGUAGE sql STABLE
+RETURN nullif(current_setting('app.agent_id', true), '')::uuid;
+
+-- The role this function belongs to: the owner of the schema's objects.
+CREATE FUNCTION parley_owner() RETURNS name
+LANGUAGE sql STABLE SECURITY DEFINER
+RETURN current_user;
+
+CREATE FUNCTION parley_in_membership_lookup() RETURNS boolean
+LANGUAGE sql STABLE
+RETURN current_setting('parley.membership_lookup', true) = 'on'
+    AND current_user = parley_owner();
+
+-- Whether the acting agent is an active participant of the conversation.
+CREATE FUNCTION parley_takes_part(conversation uuid) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER AS $$
+DECLARE
+    mark text := current_setting('parley.membership_lookup', true);
+    answer boolean;
+BEGIN
+    PERFORM set_config('parley.membership_lookup', 'on', true);
+    answer := EXISTS (
+        SELECT 1 FROM conversation_participants p
+        WHERE p.conversation_id = conversation AND p.agent_id = parley_acting_agent()
+            AND p.is_active
+    );
+    PERFORM set_config('parley.membership_lookup', coalesce(mark, ''), true);
+    RETURN answer;
+END;
+$$;
+
+-- Whether the acting agent may add the participant `agent` to the conversation: itself as
+-- the first participant of a conversation it starts, anyone once it may invite there.
+CREATE FUNCTION parley_may_add(conversation uuid, agent uuid) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER AS $$
+DECLARE
+    mark text := current_setting('parley.membership_lookup', true);
+    answer boolean;
+BEGIN
+    PERFORM set_config('parley.membership_lookup', 'on', true);
+    IF EXISTS (SELECT 1 FROM conversation_participants p WHERE p.conversation_id = conversation)
+    THEN
+        answer := EXISTS (
+            SELECT 1 FROM conversation_participants p
+            WHERE p.conversation_id = conversation AND p.agent_id = parley_acting_agent()
+                AND p.is_active AND p.can_invite
+        );
+    ELSE
+        answer := coalesce(agent = parley_acting_agent(), false);
+    END IF;
+    PERFORM set_config('parley.membership_lookup', coalesce(mark, ''), true);
+    RETURN answer;
+END;
+$$;
+
+-- What a SELECT may see of conversations and participants: what the acting agent takes part
+-- in, or everything inside a membership lookup (CASE: the lookup is asked first).
+CREATE FUNCTION parley_can_see(conversation uuid) RETURNS boolean
+LANGUAGE sql STABLE
+RETURN CASE WHEN parley_in_membership_lookup() THEN true ELSE parley_takes_part(conversation) END;
+
+-- The deferred check of every conversation's members must see them all, whoever acts.
+CREATE OR REPLACE FUNCTION parley_require_members(checked uuid) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+    mark text := current_setting('parley.membership_lookup', true);
+BEGIN
+    PERFORM set_config('parley.membership_lookup', 'on', true);
+    IF NOT EXISTS (SELECT 1 FROM conversations WHERE id = checked) THEN
+        PERFORM set_config('parley.membership_lookup', coalesce(mark, ''), true);
+        RETURN;
+    END IF;
+    IF NOT EXISTS (
+        SELECT 1 FROM conversation_participants
+        WHERE conversation_id = checked AND role = 'iso_agent' AND is_active
+    ) THEN
+        RAISE EXCEPTION 'conversation % has no active iso_agent participant', checked
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'conversation_has_active_agent';
+    END IF;
+    IF NOT EXISTS (
+        SELECT 1 FROM conversation_participants
+        WHERE conversation_id = checked AND role = 'ai_assistant'
+    ) THEN
+        RAISE EXCEPTION 'conversation % has no ai_assistant participant', checked
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'conversation_has_ai';
+    END IF;
+    PERFORM set_config('parley.membership_lookup', coalesce(mark, ''), true);
+END;
+$$;
+
+ALTER FUNCTION parley_check_conversation_members() SECURITY DEFINER;
+
+-- The definers resolve names in this schema only.
+DO $$
+DECLARE
+    definer text;
+BEGIN
+    FOREACH definer IN ARRAY ARRAY[
+        'parley_owner()', 'parley_takes_part(uuid)', 'parley_may_add(uuid, uuid)',
+        'parley_require_members(uuid)', 'parley_check_conversation_members()'
+    ] LOOP
+        EXECUTE format(
+            'ALTER FUNCTION %s SET search_path = %I, pg_temp', definer, current_schema()
+        );
+    END LOOP;
+END;
+$$;
+
+-- Nobody runs these but the roles granted them (migrations.py grants the service's).
+REVOKE EXECUTE ON FUNCTION
+    parley_acting_agent(), parley_owner(), parley_in_membership_lookup(),
+    parley_takes_part(uuid), parley_may_add(uuid, uuid), parley_can_see(uuid),
+    parley_require_members(uuid), parley_check_conversation_members(),
+    parley_expect_rows(bigint, integer)
+FROM PUBLIC;
+
+ALTER TABLE conversations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE conversations FORCE ROW LEVEL SECURITY;
+ALTER TABLE conversation_participants ENABLE ROW LEVEL SECURITY;
+ALTER TABLE conversation_participants FORCE ROW LEVEL SECURITY;
+ALTER TABLE chat_sessions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE chat_sessions FORCE ROW LEVEL SECURITY;
+ALTER TABLE messages ENABLE ROW LEVEL SECURITY;
+ALTER TABLE messages FORCE ROW LEVEL SECURITY;
+
+CREATE POLICY conversations_visible ON conversations FOR SELECT
+    USING (parley_can_see(id));
+-- A brand-new conversation: it is kept only if its first participant, the acting agent, and
+-- its AI are added before commit (participants_added, and the deferred members check).
+CREATE POLICY conversations_started ON conversations FOR INSERT
+    WITH CHECK (parley_acting_agent() IS NOT NULL);
+CREATE POLICY conversations_changed ON conversations FOR UPDATE
+    USING (parley_takes_part(id)) WITH CHECK (parley_takes_part(id));
+
+CREATE POLICY participants_visible ON conversation_participants FOR SELECT
+    USING (parley_can_see(conversation_id));
+CREATE POLICY participants_added ON conversation_participants FOR INSERT
+    WITH CHECK (parley_may_add(conversation_id, agent_id));
+CREATE POLICY participants_changed ON conversation_participants FOR UPDATE
+    USING (parley_takes_part(conversation_id)) WITH CHECK (parley_takes_part(conversation_id));
+
+CREATE POLICY chat_sessions_visible ON chat_sessions FOR SELECT
+    USING (parley_takes_part(conversation_id));
+CREATE POLICY chat_sessions_started ON chat_sessions FOR INSERT
+    WITH CHECK (parley_takes_part(conversation_id));
+CREATE POLICY chat_sessions_changed ON chat_sessions FOR UPDATE
+    USING (parley_takes_part(conversation_id)) WITH CHECK (parley_takes_part(conversation_id));
+
+CREATE POLICY messages_visible ON messages FOR SELECT
+    USING (parley_takes_part(conversation_id));
+CREATE POLICY messages_posted ON messages FOR INSERT
+    WITH CHECK (parley_takes_part(conversation_id));

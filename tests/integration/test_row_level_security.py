@@ -1,0 +1,253 @@
+"""The database itself keeps each agent to its conversations: raw SQL as the service's role."""
+
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+from psycopg import errors as pg_errors
+
+from adapters.memory.events import RecordingPublisher
+from adapters.postgres.pool import create_pool
+from adapters.postgres.roles import GUARDED_TABLES
+from adapters.postgres.unit_of_work import PostgresUnitOfWork
+from domain.agent import Agent
+from integration.builders import T0
+
+ALICE, BOB = UUID(int=0xA), UUID(int=0xB)
+
+STARTED = [
+    "INSERT INTO conversations VALUES (%(c)s, 'Alice''s', 'active', now(), now(), now(), 1, 1)",
+    "INSERT INTO conversation_participants VALUES (%(c)s, gen_random_uuid(), 0, 'iso_agent',"
+    " %(agent)s, true, true, true, true, now(), now(), 'active')",
+    "INSERT INTO conversation_participants VALUES (%(c)s, gen_random_uuid(), 1, 'ai_assistant',"
+    " NULL, true, true, false, false, now(), now(), 'active')",
+    "INSERT INTO messages (conversation_id, id, sequence, role, sender_agent_id, content,"
+    " created_at) VALUES (%(c)s, gen_random_uuid(), 1, 'iso_agent', %(agent)s, 'hi', now())",
+    "INSERT INTO chat_sessions VALUES (%(c)s, gen_random_uuid(), %(agent)s, 'active', now(),"
+    " now(), NULL, 1)",
+]
+"""A conversation started by `agent` as the service starts one: all in one transaction."""
+
+
+def acting(connection: psycopg.Connection[Any], agent: UUID) -> None:
+    connection.execute("SELECT set_config('app.agent_id', %s, true)", (str(agent),))
+
+
+def visible_rows(connection: psycopg.Connection[Any]) -> dict[str, int]:
+    counts = {}
+    for table in GUARDED_TABLES:
+        row = connection.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
+        assert row is not None
+        counts[table] = row[0]
+    return counts
+
+
+NOTHING = dict.fromkeys(GUARDED_TABLES, 0)
+
+
+@pytest.fixture
+def agents(clean_database: str) -> None:
+    with psycopg.connect(clean_database) as owner:
+        owner.execute(
+            "INSERT INTO iso_agents (id, external_user_id, created_at) VALUES"
+            " (%s, 'alice', now()), (%s, 'bob', now())",
+            (ALICE, BOB),
+        )
+
+
+@pytest.fixture
+def alices_conversation(agents: None, app_database_url: str) -> UUID:
+    """A conversation of Alice's, stored through the service's role acting for her."""
+    conversation = uuid4()
+    with psycopg.connect(app_database_url) as service:
+        acting(service, ALICE)
+        for statement in STARTED:
+            service.execute(statement, {"c": conversation, "agent": ALICE})
+    return conversation
+
+
+@pytest.fixture
+def service(app_database_url: str) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(app_database_url) as connection:
+        yield connection
+
+
+def test_the_service_role_is_no_superuser_has_no_bypass_and_owns_no_table(
+    service: psycopg.Connection[Any],
+) -> None:
+    role = service.execute(
+        "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+    ).fetchone()
+    owned = service.execute(
+        "SELECT relname FROM pg_class WHERE relkind = 'r'"
+        " AND pg_has_role(current_user, relowner, 'MEMBER')"
+    ).fetchall()
+    assert role == (False, False)
+    assert owned == []
+
+
+def test_row_level_security_is_enabled_and_forced_on_the_conversation_tables(
+    service: psycopg.Connection[Any],
+) -> None:
+    rows = service.execute(
+        "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = ANY(%s)",
+        (list(GUARDED_TABLES),),
+    ).fetchall()
+    assert sorted(rows) == sorted((table, True, True) for table in GUARDED_TABLES)
+
+
+def test_the_acting_agent_sees_its_conversation(
+    alices_conversation: UUID, service: psycopg.Connection[Any]
+) -> None:
+    acting(service, ALICE)
+    assert visible_rows(service) == {
+        "conversations": 1,
+        "conversation_participants": 2,
+        "chat_sessions": 1,
+        "messages": 1,
+    }
+
+
+def test_another_agent_sees_no_row_of_it(
+    alices_conversation: UUID, service: psycopg.Connection[Any]
+) -> None:
+    acting(service, BOB)
+    assert visible_rows(service) == NOTHING
+
+
+def test_with_no_agent_set_no_row_is_seen(
+    alices_conversation: UUID, service: psycopg.Connection[Any]
+) -> None:
+    assert visible_rows(service) == NOTHING
+
+
+@pytest.mark.parametrize(
+    "insert",
+    [
+        "INSERT INTO messages (conversation_id, id, sequence, role, sender_agent_id, content,"
+        " created_at) VALUES (%(c)s, gen_random_uuid(), 2, 'iso_agent', %(agent)s, 'me', now())",
+        "INSERT INTO conversation_participants VALUES (%(c)s, gen_random_uuid(), 2, 'operator',"
+        " %(agent)s, true, true, false, true, now(), now(), 'active')",
+        "INSERT INTO chat_sessions VALUES (%(c)s, gen_random_uuid(), %(agent)s, 'active', now(),"
+        " now(), NULL, 0)",
+    ],
+    ids=["message", "participant", "chat_session"],
+)
+def test_another_agent_cannot_insert_into_it(
+    alices_conversation: UUID, service: psycopg.Connection[Any], insert: str
+) -> None:
+    acting(service, BOB)
+    with pytest.raises(pg_errors.InsufficientPrivilege) as refused:
+        service.execute(insert, {"c": alices_conversation, "agent": BOB})
+    assert refused.value.sqlstate == "42501"
+
+
+def test_another_agent_changes_nothing_of_it(
+    alices_conversation: UUID, service: psycopg.Connection[Any], clean_database: str
+) -> None:
+    acting(service, BOB)
+    for update in (
+        "UPDATE conversations SET title = 'mine' WHERE id = %(c)s",
+        "UPDATE conversation_participants SET is_active = false WHERE conversation_id = %(c)s",
+        "UPDATE chat_sessions SET status = 'ended', ended_at = now() WHERE conversation_id = %(c)s",
+    ):
+        assert service.execute(update, {"c": alices_conversation}).rowcount == 0
+    service.commit()
+    with psycopg.connect(clean_database) as owner:
+        acting(owner, ALICE)
+        assert owner.execute("SELECT title FROM conversations").fetchall() == [("Alice's",)]
+
+
+def test_a_member_who_may_invite_adds_an_operator_who_then_sees_it_until_leaving(
+    alices_conversation: UUID, service: psycopg.Connection[Any]
+) -> None:
+    acting(service, ALICE)
+    service.execute(
+        "INSERT INTO conversation_participants VALUES (%s, gen_random_uuid(), 2, 'operator',"
+        " %s, true, true, false, true, now(), now(), 'active')",
+        (alices_conversation, BOB),
+    )
+    service.commit()
+    acting(service, BOB)
+    assert visible_rows(service)["messages"] == 1
+    service.execute(
+        "UPDATE conversation_participants SET is_active = false WHERE agent_id = %s", (BOB,)
+    )
+    service.commit()  # the members check sees Alice, though Bob no longer sees her
+    acting(service, BOB)
+    assert visible_rows(service) == NOTHING
+
+
+def test_the_members_check_holds_whoever_acts(
+    alices_conversation: UUID, service: psycopg.Connection[Any]
+) -> None:
+    acting(service, ALICE)
+    service.execute(
+        "UPDATE conversation_participants SET is_active = false WHERE role = 'iso_agent'"
+    )
+    with pytest.raises(pg_errors.CheckViolation, match="no active iso_agent"):
+        service.commit()
+
+
+def test_the_service_role_cannot_call_the_members_check_itself(
+    alices_conversation: UUID, service: psycopg.Connection[Any]
+) -> None:
+    with pytest.raises(pg_errors.InsufficientPrivilege):
+        service.execute("SELECT parley_require_members(%s)", (alices_conversation,))
+
+
+def test_setting_the_lookup_mark_shows_the_service_role_nothing_more(
+    alices_conversation: UUID, service: psycopg.Connection[Any]
+) -> None:
+    service.execute("SELECT set_config('parley.membership_lookup', 'on', true)")
+    assert visible_rows(service) == NOTHING
+    acting(service, BOB)
+    assert visible_rows(service) == NOTHING
+
+
+async def test_a_connection_given_back_by_a_failed_unit_of_work_acts_for_no_one(
+    agents: None, app_database_url: str
+) -> None:
+    pool = create_pool(app_database_url, min_size=1, max_size=1)
+    await pool.open(wait=True)
+    try:
+        with pytest.raises(RuntimeError, match="midway"):
+            async with PostgresUnitOfWork(pool, RecordingPublisher()) as uow:
+                await uow.act_for(ALICE)
+                await uow.agents.add(Agent.provision("carol", T0))
+                await uow.conversations.get(uuid4())  # the agent is set on the connection
+                raise RuntimeError("failed midway")
+        async with pool.connection() as connection:
+            cursor = await connection.execute("SELECT current_setting('app.agent_id', true)")
+            setting = await cursor.fetchone()
+        assert setting is not None
+        assert setting["current_setting"] in ("", None)
+    finally:
+        await pool.close()
+
+
+async def test_a_connection_whose_transaction_broke_acts_for_no_one_next(
+    agents: None, app_database_url: str
+) -> None:
+    pool = create_pool(app_database_url, min_size=1, max_size=1)
+    await pool.open(wait=True)
+    try:
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            async with pool.connection() as connection:
+                await connection.execute(
+                    "SELECT set_config('app.agent_id', %s, true)", (str(ALICE),)
+                )
+                await connection.execute("SELECT 1 / 0")
+        async with pool.connection() as connection:
+            cursor = await connection.execute(
+                "SELECT current_setting('app.agent_id', true) AS agent,"
+                " (SELECT count(*) FROM iso_agents) AS agents"
+            )
+            row = await cursor.fetchone()
+        assert row is not None
+        assert row["agent"] in ("", None)
+        assert row["agents"] == 2
+    finally:
+        await pool.close()
