@@ -1,5 +1,7 @@
 """Both stores keep a unit of work to the conversations of the agent it acts for."""
 
+from collections.abc import Awaitable, Callable
+
 import pytest
 
 from application.errors import AccessRefused, ConcurrentUpdate
@@ -19,6 +21,17 @@ async def stored_session(
         await uow.chat_sessions.add(session)
         await uow.commit()
     return session
+
+
+async def commit_as(
+    new_unit_of_work: UnitOfWorkFactory,
+    agent: Agent,
+    work: Callable[[UnitOfWork], Awaitable[None]],
+) -> None:
+    async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
+        await work(uow)
+        await uow.commit()
 
 
 async def assert_sees_nothing_of(
@@ -76,16 +89,11 @@ async def test_adding_to_a_conversation_of_another_agent_is_refused_and_stores_n
         seen = await uow.conversations.get(conversation.id)
     assert seen is not None
     intruding = seen.post_by_agent(alice.id, "not yours", at(9), max_chars=100)
+    bobs_session = ChatSession.start(conversation.id, bob.id, at(9))
     with pytest.raises(AccessRefused):
-        async with new_unit_of_work() as uow:
-            await uow.act_for(bob.id)
-            await uow.messages.add(intruding)
-            await uow.commit()
+        await commit_as(new_unit_of_work, bob, lambda uow: uow.messages.add(intruding))
     with pytest.raises(AccessRefused):
-        async with new_unit_of_work() as uow:
-            await uow.act_for(bob.id)
-            await uow.chat_sessions.add(ChatSession.start(conversation.id, bob.id, at(9)))
-            await uow.commit()
+        await commit_as(new_unit_of_work, bob, lambda uow: uow.chat_sessions.add(bobs_session))
     async with new_unit_of_work() as uow:
         await uow.act_for(alice.id)
         assert (await uow.messages.newest(conversation.id, 10)).items[-1].sequence == 1
@@ -101,10 +109,7 @@ async def test_saving_a_session_of_another_agent_finds_nothing_to_change(
     session = await stored_session(new_unit_of_work, conversation, alice)
     session.end(at(9))
     with pytest.raises(ConcurrentUpdate):
-        async with new_unit_of_work() as uow:
-            await uow.act_for(bob.id)
-            await uow.chat_sessions.save(session)
-            await uow.commit()
+        await commit_as(new_unit_of_work, bob, lambda uow: uow.chat_sessions.save(session))
     async with new_unit_of_work() as uow:
         await uow.act_for(alice.id)
         kept = await uow.chat_sessions.get(session.id)
@@ -126,14 +131,15 @@ async def test_a_participant_who_may_not_invite_cannot_add_one(
         found.add_operator(alice.id, operator.id, at(1))
         await uow.conversations.save(found)
         await uow.commit()
+
+    async def invite_carol(uow: UnitOfWork) -> None:
+        seen = await uow.conversations.get(conversation.id, for_update=True)
+        assert seen is not None
+        seen.add_operator(alice.id, carol.id, at(2))  # alice may invite; the operator acts
+        await uow.conversations.save(seen)
+
     with pytest.raises(AccessRefused):
-        async with new_unit_of_work() as uow:
-            await uow.act_for(operator.id)
-            seen = await uow.conversations.get(conversation.id, for_update=True)
-            assert seen is not None
-            seen.add_operator(alice.id, carol.id, at(2))  # alice may invite; the operator acts
-            await uow.conversations.save(seen)
-            await uow.commit()
+        await commit_as(new_unit_of_work, operator, invite_carol)
 
 
 async def test_an_operator_sees_the_conversation_while_it_takes_part_and_not_after(

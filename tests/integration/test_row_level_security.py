@@ -38,7 +38,7 @@ def acting(connection: psycopg.Connection[Any], agent: UUID) -> None:
 def visible_rows(connection: psycopg.Connection[Any]) -> dict[str, int]:
     counts = {}
     for table in GUARDED_TABLES:
-        row = connection.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
+        row = connection.execute(f"SELECT count(*) FROM {table}").fetchone()
         assert row is not None
         counts[table] = row[0]
     return counts
@@ -213,12 +213,16 @@ async def test_a_connection_given_back_by_a_failed_unit_of_work_acts_for_no_one(
     pool = create_pool(app_database_url, min_size=1, max_size=1)
     await pool.open(wait=True)
     try:
-        with pytest.raises(RuntimeError, match="midway"):
+
+        async def fail_midway() -> None:
             async with PostgresUnitOfWork(pool, RecordingPublisher()) as uow:
                 await uow.act_for(ALICE)
                 await uow.agents.add(Agent.provision("carol", T0))
                 await uow.conversations.get(uuid4())  # the agent is set on the connection
                 raise RuntimeError("failed midway")
+
+        with pytest.raises(RuntimeError, match="midway"):
+            await fail_midway()
         async with pool.connection() as connection:
             cursor = await connection.execute("SELECT current_setting('app.agent_id', true)")
             setting = await cursor.fetchone()
@@ -234,12 +238,16 @@ async def test_a_connection_whose_transaction_broke_acts_for_no_one_next(
     pool = create_pool(app_database_url, min_size=1, max_size=1)
     await pool.open(wait=True)
     try:
-        with pytest.raises(psycopg.errors.DivisionByZero):
+
+        async def break_the_transaction() -> None:
             async with pool.connection() as connection:
                 await connection.execute(
                     "SELECT set_config('app.agent_id', %s, true)", (str(ALICE),)
                 )
                 await connection.execute("SELECT 1 / 0")
+
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            await break_the_transaction()
         async with pool.connection() as connection:
             cursor = await connection.execute(
                 "SELECT current_setting('app.agent_id', true) AS agent,"
