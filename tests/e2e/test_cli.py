@@ -116,3 +116,16 @@ def test_a_bad_setting_stops_the_command_with_a_message(
     monkeypatch.setenv("PARLEY_PORT", "not-a-port")
     assert main(["migrate"]) == 2
     assert "PARLEY_PORT" in capsys.readouterr().err
+
+
+def test_a_service_role_that_would_see_every_agent_stops_the_command_with_a_message(
+    environment: Path,
+    clean_database: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("PARLEY_APP_DATABASE_URL", clean_database)  # the owner's, a superuser
+    assert main(["agents", "list"]) == 2
+    error = capsys.readouterr().err
+    assert "is a superuser" in error or "owns" in error
+    assert "PARLEY_APP_DATABASE_URL" in error

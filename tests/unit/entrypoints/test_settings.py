@@ -74,3 +74,39 @@ def test_the_policy_carries_the_limits_to_the_use_cases() -> None:
     ).policy()
     assert policy.max_message_chars == 500
     assert policy.session_idle.total_seconds() == 300
+
+
+def test_the_service_connects_as_its_own_role_when_one_is_named() -> None:
+    owner = "postgresql://owner@db.test/parley"
+    service = "postgresql://parley_service:secret@db.test/parley"
+    settings = settings_from({"PARLEY_DATABASE_URL": owner, "PARLEY_APP_DATABASE_URL": service})
+    assert (settings.database_url, settings.app_database_url) == (owner, service)
+    assert settings_from({"PARLEY_DATABASE_URL": owner}).app_database_url is None
+
+
+@pytest.mark.parametrize(
+    ("environment", "refusal"),
+    [
+        ({"PARLEY_APP_DATABASE_URL": "postgresql://app@db.test/parley"}, "PARLEY_DATABASE_URL"),
+        (
+            {
+                "PARLEY_DATABASE_URL": "postgresql://owner@db.test/parley",
+                "PARLEY_APP_DATABASE_URL": "postgresql://db.test/parley",
+            },
+            "must name its user",
+        ),
+        (
+            {
+                "PARLEY_DATABASE_URL": "postgresql://owner@db.test/parley",
+                "PARLEY_APP_DATABASE_URL": "no such=thing=here",
+            },
+            "not a connection URL",
+        ),
+    ],
+    ids=["without-the-owners-url", "without-a-user", "unreadable"],
+)
+def test_a_service_database_url_that_cannot_be_used_is_refused(
+    environment: dict[str, str], refusal: str
+) -> None:
+    with pytest.raises(SettingsError, match=refusal):
+        settings_from(environment)
