@@ -46,3 +46,43 @@ async def test_two_processes_migrating_at_once_apply_each_migration_once(
 def test_migrations_are_numbered_without_gaps() -> None:
     versions = [m.version for m in available_migrations()]
     assert versions == list(range(1, len(versions) + 1))
+
+
+@pytest.fixture
+def two_empty_databases(postgres_server_url: str) -> Iterator[tuple[str, str]]:
+    names = [f"parley_migrations_{uuid4().hex[:8]}" for _ in range(2)]
+    with psycopg.connect(postgres_server_url, autocommit=True) as admin:
+        for name in names:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    first, second = (make_conninfo(postgres_server_url, dbname=name) for name in names)
+    yield first, second
+    with psycopg.connect(postgres_server_url, autocommit=True) as admin:
+        for name in names:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+async def test_a_service_role_created_meanwhile_by_another_database_migration_is_used(
+    postgres_server_url: str, two_empty_databases: tuple[str, str]
+) -> None:
+    """Roles belong to the whole server: the migration of another database may be creating
+    the same role, not yet committed, when this one finds it missing."""
+    first, second = two_empty_databases
+    role = f"parley_service_{uuid4().hex[:8]}"
+    try:
+        async with await psycopg.AsyncConnection.connect(first) as other_migration:
+            await other_migration.execute(
+                sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role))
+            )
+            migrating = asyncio.create_task(migrate(second, role))
+            await asyncio.sleep(0.5)  # until it waits for the other's role
+            assert not migrating.done()
+            await other_migration.commit()
+        assert await migrating == [m.version for m in available_migrations()]
+        with psycopg.connect(make_conninfo(second, user=role)) as service:
+            may_insert = service.execute("SELECT has_table_privilege('messages', 'INSERT')")
+            assert may_insert.fetchone() == (True,)
+    finally:
+        with psycopg.connect(second, autocommit=True) as owner:
+            owner.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+        with psycopg.connect(postgres_server_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
