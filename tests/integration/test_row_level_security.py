@@ -259,3 +259,32 @@ async def test_a_connection_whose_transaction_broke_acts_for_no_one_next(
         assert row["agents"] == 2
     finally:
         await pool.close()
+
+
+def started_in_one_statement(conversation: UUID, agent: UUID) -> tuple[str, dict[str, Any]]:
+    """The rows that start a conversation, written by one statement of data-modifying CTEs."""
+    ctes = ", ".join(f"w{n} AS ({statement})" for n, statement in enumerate(STARTED))
+    return f"WITH {ctes} SELECT true", {"c": conversation, "agent": agent}
+
+
+def test_a_conversation_may_be_started_by_one_statement(
+    agents: None, service: psycopg.Connection[Any]
+) -> None:
+    acting(service, ALICE)
+    service.execute(*started_in_one_statement(uuid4(), ALICE))
+    service.commit()
+    acting(service, ALICE)
+    assert visible_rows(service) == {
+        "conversations": 1,
+        "conversation_participants": 2,
+        "chat_sessions": 1,
+        "messages": 1,
+    }
+
+
+def test_one_statement_cannot_start_a_conversation_for_another_agent(
+    agents: None, service: psycopg.Connection[Any]
+) -> None:
+    acting(service, BOB)
+    with pytest.raises(pg_errors.InsufficientPrivilege):
+        service.execute(*started_in_one_statement(uuid4(), ALICE))

@@ -44,8 +44,9 @@ BEGIN
 END;
 $$;
 
--- Whether the acting agent may add the participant `agent` to the conversation: itself as
--- the first participant of a conversation it starts, anyone once it may invite there.
+-- Whether the acting agent may add the participant `agent` to the conversation: itself and
+-- the AI (no agent) to a conversation it starts, anyone once it may invite there. A statement
+-- sees none of its own rows: the rows that start a conversation may all come in one.
 CREATE FUNCTION parley_may_add(conversation uuid, agent uuid) RETURNS boolean
 LANGUAGE plpgsql STABLE SECURITY DEFINER AS $$
 DECLARE
@@ -61,12 +62,34 @@ BEGIN
                 AND p.is_active AND p.can_invite
         );
     ELSE
-        answer := coalesce(agent = parley_acting_agent(), false);
+        answer := parley_acting_agent() IS NOT NULL
+            AND (agent IS NULL OR agent = parley_acting_agent());
     END IF;
     PERFORM set_config('parley.membership_lookup', coalesce(mark, ''), true);
     RETURN answer;
 END;
 $$;
+
+-- Whether the conversation is one the acting agent starts in this very statement: none is
+-- stored under its id yet (the foreign keys see it stored by the end of the statement).
+CREATE FUNCTION parley_starts(conversation uuid) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER AS $$
+DECLARE
+    mark text := current_setting('parley.membership_lookup', true);
+    answer boolean;
+BEGIN
+    PERFORM set_config('parley.membership_lookup', 'on', true);
+    answer := parley_acting_agent() IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = conversation);
+    PERFORM set_config('parley.membership_lookup', coalesce(mark, ''), true);
+    RETURN answer;
+END;
+$$;
+
+-- Whether the acting agent may add rows to the conversation: it takes part, or starts it.
+CREATE FUNCTION parley_may_write(conversation uuid) RETURNS boolean
+LANGUAGE sql STABLE
+RETURN parley_takes_part(conversation) OR parley_starts(conversation);
 
 -- What a SELECT may see of conversations and participants: what the acting agent takes part
 -- in, or everything inside a membership lookup (CASE: the lookup is asked first).
@@ -112,6 +135,7 @@ DECLARE
 BEGIN
     FOREACH definer IN ARRAY ARRAY[
         'parley_owner()', 'parley_takes_part(uuid)', 'parley_may_add(uuid, uuid)',
+        'parley_starts(uuid)',
         'parley_require_members(uuid)', 'parley_check_conversation_members()'
     ] LOOP
         EXECUTE format(
@@ -124,7 +148,8 @@ $$;
 -- Nobody runs these but the roles granted them (migrations.py grants the service's).
 REVOKE EXECUTE ON FUNCTION
     parley_acting_agent(), parley_owner(), parley_in_membership_lookup(),
-    parley_takes_part(uuid), parley_may_add(uuid, uuid), parley_can_see(uuid),
+    parley_takes_part(uuid), parley_may_add(uuid, uuid), parley_starts(uuid),
+    parley_may_write(uuid), parley_can_see(uuid),
     parley_require_members(uuid), parley_check_conversation_members(),
     parley_expect_rows(bigint, integer)
 FROM PUBLIC;
@@ -140,8 +165,8 @@ ALTER TABLE messages FORCE ROW LEVEL SECURITY;
 
 CREATE POLICY conversations_visible ON conversations FOR SELECT
     USING (parley_can_see(id));
--- A brand-new conversation: it is kept only if its first participant, the acting agent, and
--- its AI are added before commit (participants_added, and the deferred members check).
+-- A brand-new conversation: it is kept only if the acting agent and its AI are added as its
+-- participants before commit (participants_added, and the deferred members check).
 CREATE POLICY conversations_started ON conversations FOR INSERT
     WITH CHECK (parley_acting_agent() IS NOT NULL);
 CREATE POLICY conversations_changed ON conversations FOR UPDATE
@@ -157,11 +182,11 @@ CREATE POLICY participants_changed ON conversation_participants FOR UPDATE
 CREATE POLICY chat_sessions_visible ON chat_sessions FOR SELECT
     USING (parley_takes_part(conversation_id));
 CREATE POLICY chat_sessions_started ON chat_sessions FOR INSERT
-    WITH CHECK (parley_takes_part(conversation_id));
+    WITH CHECK (parley_may_write(conversation_id));
 CREATE POLICY chat_sessions_changed ON chat_sessions FOR UPDATE
     USING (parley_takes_part(conversation_id)) WITH CHECK (parley_takes_part(conversation_id));
 
 CREATE POLICY messages_visible ON messages FOR SELECT
     USING (parley_takes_part(conversation_id));
 CREATE POLICY messages_posted ON messages FOR INSERT
-    WITH CHECK (parley_takes_part(conversation_id));
+    WITH CHECK (parley_may_write(conversation_id));
