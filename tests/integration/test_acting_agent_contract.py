@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from application.errors import AccessRefused, ConcurrentUpdate
+from application.errors import AccessRefused
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.agent import Agent
 from domain.chat_session import ChatSession
@@ -98,23 +98,6 @@ async def test_adding_to_a_conversation_of_another_agent_is_refused_and_stores_n
         await uow.act_for(alice.id)
         assert (await uow.messages.newest(conversation.id, 10)).items[-1].sequence == 1
         assert await uow.chat_sessions.latest_for(conversation.id, bob.id) is None
-
-
-async def test_saving_a_session_of_another_agent_finds_nothing_to_change(
-    new_unit_of_work: UnitOfWorkFactory,
-) -> None:
-    alice = await stored_agent(new_unit_of_work, "alice")
-    bob = await stored_agent(new_unit_of_work, "bob")
-    conversation = await stored_conversation(new_unit_of_work, alice)
-    session = await stored_session(new_unit_of_work, conversation, alice)
-    session.end(at(9))
-    with pytest.raises(ConcurrentUpdate):
-        await commit_as(new_unit_of_work, bob, lambda uow: uow.chat_sessions.save(session))
-    async with new_unit_of_work() as uow:
-        await uow.act_for(alice.id)
-        kept = await uow.chat_sessions.get(session.id)
-    assert kept is not None
-    assert kept.is_active
 
 
 async def test_a_participant_who_may_not_invite_cannot_add_one(

@@ -26,6 +26,7 @@ async def _with_session(
     conversation = await stored_conversation(new_unit_of_work, agent)
     session = ChatSession.start(conversation.id, agent.id, at(1))
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         await uow.chat_sessions.add(session)
         await uow.commit()
     return agent, conversation, session
@@ -36,6 +37,7 @@ async def test_a_session_read_along_costs_no_statement_and_is_the_latest(
 ) -> None:
     agent, conversation, session = await _with_session(new_unit_of_work)
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         await uow.conversations.get(conversation.id, for_update=True, session_of=agent.id)
         statements = cast(PostgresUnitOfWork, uow).statements
         along = await uow.chat_sessions.latest_for(conversation.id, agent.id, for_update=True)
@@ -50,6 +52,7 @@ async def test_an_agent_without_a_session_is_read_along_as_none(
     agent = await stored_agent(new_unit_of_work, "alice")
     conversation = await stored_conversation(new_unit_of_work, agent)
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         await uow.conversations.get(conversation.id, for_update=True, session_of=agent.id)
         assert await uow.chat_sessions.latest_for(conversation.id, agent.id) is None
 
@@ -59,10 +62,12 @@ async def test_a_session_changed_after_it_was_read_along_is_not_overwritten(
 ) -> None:
     agent, conversation, session = await _with_session(new_unit_of_work)
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         await uow.conversations.get(conversation.id, for_update=True, session_of=agent.id)
         along = await uow.chat_sessions.latest_for(conversation.id, agent.id, for_update=True)
         assert along is not None
         async with new_unit_of_work() as other:
+            await other.act_for(agent.id)
             ended = await other.chat_sessions.get(session.id, for_update=True)
             assert ended is not None
             ended.end(at(2))
@@ -73,6 +78,7 @@ async def test_a_session_changed_after_it_was_read_along_is_not_overwritten(
         with pytest.raises(ConcurrentUpdate):
             await uow.commit()
     async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
         stored = await uow.chat_sessions.get(session.id)
     assert stored is not None
     assert (stored.is_active, stored.message_count) == (False, 0)
@@ -83,12 +89,14 @@ async def test_a_read_that_waited_for_the_conversation_finds_the_session_as_left
 ) -> None:
     agent, conversation, _ = await _with_session(new_unit_of_work)
     async with new_unit_of_work() as holder:
+        await holder.act_for(agent.id)
         await holder.conversations.get(conversation.id, for_update=True, session_of=agent.id)
         held = await holder.chat_sessions.latest_for(conversation.id, agent.id, for_update=True)
         assert held is not None
 
         async def waiter() -> int:
             async with new_unit_of_work() as uow:
+                await uow.act_for(agent.id)
                 await uow.conversations.get(conversation.id, for_update=True, session_of=agent.id)
                 found = await uow.chat_sessions.latest_for(conversation.id, agent.id)
                 assert found is not None

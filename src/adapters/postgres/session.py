@@ -18,6 +18,7 @@ class Session:
     def __init__(self, connection: AsyncConnection[DictRow]) -> None:
         self._connection = connection
         self._queued: list[Write] = []
+        self._settings: list[tuple[str, str]] = []
         self.statements = 0
         """How many statements this unit of work sent, for measurements."""
 
@@ -41,8 +42,9 @@ class Session:
         self._queued.append(Write.of(sql, params, expect_rows))
 
     def set_local(self, name: str, value: str) -> None:
-        """Queue setting `name` to `value` until the transaction ends, like a write."""
-        self.write("SELECT set_config(%s, %s, true)", (name, value))
+        """Queue setting `name` to `value` until the transaction ends: sent before the next
+        read or with the commit, ahead of the queued writes."""
+        self._settings.append((name, value))
 
     async def flush(self) -> None:
         await self._send(commit=False)
@@ -52,6 +54,7 @@ class Session:
 
     async def rollback(self) -> None:
         self._queued.clear()
+        self._settings.clear()
         with translated_errors():
             await self._connection.rollback()
 
@@ -69,4 +72,6 @@ class Session:
 
     def _take_queued(self) -> list[tuple[str, tuple[Any, ...]]]:
         queued, self._queued = self._queued, []
-        return statements_for(queued)
+        settings, self._settings = self._settings, []
+        setting = "SELECT set_config(%s, %s, true)"
+        return [(setting, pair) for pair in settings] + statements_for(queued)
