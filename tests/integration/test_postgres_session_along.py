@@ -10,8 +10,10 @@ from application.errors import ConcurrentUpdate
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.agent import Agent
 from domain.chat_session import ChatSession
-from domain.conversation import Conversation
+from domain.conversation import Conversation, ConversationStatus
 from integration.builders import at, stored_agent, stored_conversation
+
+ACTIVE = ConversationStatus.ACTIVE
 
 
 @pytest.fixture
@@ -113,3 +115,18 @@ async def test_a_read_that_waited_for_the_conversation_finds_the_session_as_left
         await holder.chat_sessions.save(held)
         await holder.commit()
     assert await waiting == 1
+
+
+async def test_a_page_of_conversations_brings_the_agents_active_sessions_along(
+    new_unit_of_work: UnitOfWorkFactory,
+) -> None:
+    agent, with_session, session = await _with_session(new_unit_of_work)
+    without_session = await stored_conversation(new_unit_of_work, agent, started=5)
+    async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
+        page = await uow.conversations.list_for_agent(agent.id, [ACTIVE], None, 10)
+        statements = cast(PostgresUnitOfWork, uow).statements
+        along = await uow.chat_sessions.active_for_agent(agent.id, [c.id for c in page])
+        assert cast(PostgresUnitOfWork, uow).statements == statements
+    assert [c.id for c in page] == [without_session.id, with_session.id]
+    assert {c: s.id for c, s in along.items()} == {with_session.id: session.id}

@@ -1,7 +1,8 @@
 """Chat sessions; the database keeps at most one active per (conversation, agent).
 
-A session read along with its conversation (`found_along`) is not locked: its save changes it
-only if it is still as it was read, else fails the unit of work with `ConcurrentUpdate`.
+Sessions can be read along with their conversations, saving `latest_for` and
+`active_for_agent` a statement. A session read along is not locked: its save changes it only if
+it is still as it was read, else fails the unit of work with `ConcurrentUpdate`.
 """
 
 from collections.abc import Sequence
@@ -24,11 +25,17 @@ class PostgresChatSessionRepository(ChatSessionRepository):
         super().__init__()
         self._db = session
         self._along: dict[tuple[UUID, UUID], ChatSession | None] = {}
+        self._active_along: dict[tuple[UUID, UUID], ChatSession | None] = {}
         self._as_read: dict[UUID, ChatSession] = {}
 
     def found_along(self, conversation_id: UUID, agent_id: UUID, found: ChatSession | None) -> None:
         """The agent's latest session on the conversation, read with the conversation."""
         self._along[(conversation_id, agent_id)] = self._read(found)
+
+    def found_active_along(self, agent_id: UUID, found: dict[UUID, ChatSession | None]) -> None:
+        """The agent's active session (or None) on each conversation, read with them."""
+        for conversation_id, session in found.items():
+            self._active_along[(conversation_id, agent_id)] = self._read(session)
 
     async def _add(self, session: ChatSession) -> None:
         self._db.write(
@@ -84,8 +91,10 @@ class PostgresChatSessionRepository(ChatSessionRepository):
     async def active_for_agent(
         self, agent_id: UUID, conversation_ids: Sequence[UUID]
     ) -> dict[UUID, ChatSession]:
-        if not conversation_ids:
-            return {}
+        keys = [(conversation_id, agent_id) for conversation_id in conversation_ids]
+        if all(key in self._active_along for key in keys):
+            along = (self._active_along.pop(key) for key in keys)
+            return {session.conversation_id: session for session in along if session is not None}
         rows = await self._db.fetch_all(
             "SELECT * FROM chat_sessions WHERE agent_id = %s"
             " AND conversation_id = ANY(%s) AND status = 'active'",

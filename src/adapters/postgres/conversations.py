@@ -54,11 +54,14 @@ _LIST = (
     " AND conversation_status = ANY(%(statuses)s)"
     " AND (last_activity_at, conversation_id) < (%(at)s, %(id)s)"
     " ORDER BY last_activity_at DESC, conversation_id DESC LIMIT %(limit)s)"
-    f" SELECT {CONVERSATION_COLUMNS} FROM page"
+    f" SELECT {CONVERSATION_COLUMNS}, {SESSION_ALONG_COLUMNS} FROM page"
     " JOIN conversations c ON c.id = page.conversation_id"
     " JOIN conversation_participants p ON p.conversation_id = c.id"
+    " LEFT JOIN chat_sessions s ON s.conversation_id = c.id AND s.agent_id = %(agent_id)s"
+    " AND s.status = 'active'"
     f" ORDER BY page.last_activity_at DESC, page.conversation_id DESC, {PARTICIPANT_ORDER}"
 )
+"""A page of the agent's conversations, each with the agent's active session if it has one."""
 
 _UPDATE = (
     "UPDATE conversations SET title = %(title)s, status = %(status)s,"
@@ -150,6 +153,11 @@ class PostgresConversationRepository(ConversationRepository):
                 "limit": limit,
             },
         )
+        sessions = {
+            row["id"]: chat_session_from(row, "s_") if row["s_id"] is not None else None
+            for row in rows
+        }
+        self._chat_sessions.found_active_along(agent_id, sessions)
         return conversations_from(rows)
 
     def _remember(self, conversation: Conversation) -> None:

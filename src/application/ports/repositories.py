@@ -96,7 +96,11 @@ class ConversationRepository(_EventSource):
         after: ActivityCursor | None,
         limit: int,
     ) -> list[Conversation]:
-        """Conversations where the agent is an active participant, latest activity first."""
+        """Conversations where the agent is an active participant, latest activity first.
+
+        An adapter may read the agent's active sessions on them along, for the
+        `ChatSessionRepository.active_for_agent` that follows.
+        """
 
 
 @dataclass(frozen=True, slots=True)
