@@ -26,6 +26,8 @@ from entrypoints.container import Container
 from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings
 
+SETTING = "SELECT set_config("
+
 
 @dataclass(frozen=True, slots=True)
 class Statement:
@@ -52,7 +54,12 @@ class UnitOfWork:
 
     @property
     def writes(self) -> int:
-        return len(self.statements) - self.reads
+        return len(self.statements) - self.reads - self.settings
+
+    @property
+    def settings(self) -> int:
+        """`set_config` of the acting agent, for row-level security."""
+        return sum(statement.sql.startswith(SETTING) for statement in self.statements)
 
     @property
     def round_trips(self) -> int:
@@ -84,6 +91,10 @@ class Recording:
     @property
     def writes(self) -> int:
         return sum(unit.writes for unit in self.units)
+
+    @property
+    def settings(self) -> int:
+        return sum(unit.settings for unit in self.units)
 
     @property
     def round_trips(self) -> int:

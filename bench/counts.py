@@ -57,7 +57,12 @@ def seed_subjects(url: str, small_size: int, large_size: int) -> CountSubjects:
 async def count_statements(
     parley: InProcessParley, token: str, subjects: CountSubjects, small_size: int
 ) -> list[Count]:
-    """The recorded requests, the first being the plain send that pgbench replays."""
+    """The recorded requests, the first being the plain send that pgbench replays.
+
+    An agent's very first request also reads its `iso_agents` row, once per process: a list
+    request first makes the counts those of every later request.
+    """
+    await parley.request("GET", "/api/conversations?limit=1", token)
     counts = []
     for key, size, conversation in (
         ("send", subjects.large_size, subjects.large),

@@ -7,7 +7,7 @@ kept; a new file gets a placeholder there.
 from dataclasses import dataclass
 from pathlib import Path
 
-from capture import Recording
+from capture import SETTING, Recording, Statement
 from counts import Count
 from diagnostics import Experiment
 from pages import SizeComparison
@@ -36,10 +36,11 @@ HOW = """\
   constants are literals. A pgbench transaction is one whole send; after each run the harness
   checks that pgbench stored two messages per transaction. Only what completes after the
   warm-up counts.
-- **2.** Statements issued by the adapter's `Session` (its reads and its queued writes), recorded
-  by a subclass in-process around real requests to the app, and checked against the adapter's
-  own counter (`Session.statements`); BEGIN and COMMIT are not counted as statements but are in
-  the round trips.
+- **2.** Statements issued by the adapter's `Session` (its reads, its queued writes and the
+  `set_config` naming the acting agent for row-level security, queued like a write), recorded
+  by a subclass in-process around real requests to the app after the agent's first request, and
+  checked against the adapter's own counter (`Session.statements`); BEGIN and COMMIT are not
+  counted as statements but are in the round trips.
 - **3.** and **4.** Medians of sequential GETs over one keep-alive connection; the SQL rows time
   the statement alone, prepared, from Python.
 - **5.** RSS of the server process and its children, sampled every 50 ms.
@@ -157,7 +158,8 @@ def _count_rows(counts: list[Count]) -> list[str]:
             _row(
                 "2",
                 f"statements per request: {count.request}",
-                f"{recording.statements} ({recording.reads} reads, {recording.writes} writes)"
+                f"{recording.statements} ({recording.reads} reads, {recording.writes} writes,"
+                f" {recording.settings} of the acting agent)"
                 f" in {units} transaction{'s' * (units > 1)}, {recording.round_trips} round trips",
                 "—",
                 "—",
@@ -275,8 +277,14 @@ def _statements_section(recording: Recording) -> list[str]:
         for statement in unit.statements:
             text = " ".join(statement.sql.split())
             short = text if len(text) <= 110 else text[:107] + "..."
-            lines.append(_row(str(number), "read" if statement.reads else "write", f"`{short}`"))
+            lines.append(_row(str(number), _kind(statement), f"`{short}`"))
     return [*lines, ""]
+
+
+def _kind(statement: Statement) -> str:
+    if statement.reads:
+        return "read"
+    return "acting agent" if statement.sql.startswith(SETTING) else "write"
 
 
 def _row(*cells: str) -> str:
