@@ -20,6 +20,7 @@ from psycopg.conninfo import make_conninfo
 
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.migrations import migrate
+from adapters.postgres.roles import SERVICE_ROLE
 
 URL_VARIABLE = "PARLEY_BENCH_DATABASE_URL"
 
@@ -35,10 +36,16 @@ class ServerFacts:
 @dataclass(frozen=True, slots=True)
 class BenchDatabase:
     url: str
-    """The benchmark's own database: Parley, pgbench and the seeders all use this one."""
+    """The benchmark's own database, as its owner: Parley migrates it and the seeders fill it
+    through this URL; Parley and pgbench send as the service's role (`service_url`)."""
     embedded: bool
     postmaster_pid: int | None
     """The server's main process when it runs here (embedded), to measure its CPU time."""
+
+    @property
+    def service_url(self) -> str:
+        """The same database as the service's role, subject to row-level security."""
+        return make_conninfo(self.url, user=SERVICE_ROLE)
 
     def facts(self) -> ServerFacts:
         with psycopg.connect(self.url) as connection:

@@ -1,5 +1,9 @@
 """pgbench replaying the recorded send (pgbench_script.py) at a given concurrency.
 
+It connects as the service's role, as Parley does, so that row-level security costs it what it
+costs Parley; once more as the tables' owner (a superuser, to whom the policies do not apply)
+to show that cost.
+
 `pgbench -n -M prepared -c N -j N -T S`, each transaction logged (`-l`): the latencies and the
 throughput come from the transactions completed after the warm-up, as for Parley's load.
 Afterwards the messages it stored are counted: two for each transaction, or the script is not
@@ -55,6 +59,7 @@ class PgbenchRun:
 
 def run_pgbench(
     database_url: str,
+    owner_url: str,
     script: PgbenchScript,
     *,
     clients: int,
@@ -68,7 +73,7 @@ def run_pgbench(
     logs = folder / f"clients-{clients}"
     shutil.rmtree(logs, ignore_errors=True)
     logs.mkdir()
-    before = _messages_of_clients(database_url, clients)
+    before = _messages_of_clients(owner_url, clients)
     command = [
         pgbench_binary(),
         "--no-vacuum",
@@ -86,7 +91,7 @@ def run_pgbench(
     if done.returncode != 0:
         raise RuntimeError(f"pgbench failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     completed, failed = _transactions(logs)
-    stored = _messages_of_clients(database_url, clients) - before
+    stored = _messages_of_clients(owner_url, clients) - before
     succeeded = len(completed)
     if stored != 2 * succeeded:
         raise RuntimeError(

@@ -15,6 +15,8 @@ from sends import CLIENT, OTHERS, PARLEY, POSTGRES, Load, SendComparison
 
 ANALYSIS_MARKER = "<!-- analysis: written by hand below; bench/run.py keeps it when it rewrites -->"
 SEND_TARGET = 0.5
+SECURITY_TARGET = 0.9
+"""Row-level security may cost the send at most 10%."""
 SEND_TARGET_CLIENTS = 8
 MAX_SEND_STATEMENTS = 8
 MAX_READ_STATEMENTS = 2
@@ -34,8 +36,10 @@ HOW = """\
   pipelines them. Values that vary come from where Parley took them (the request, an earlier
   read, plus one for the next sequence and version), times are `now()`, new ids are generated,
   constants are literals. A pgbench transaction is one whole send; after each run the harness
-  checks that pgbench stored two messages per transaction. Only what completes after the
-  warm-up counts.
+  checks that pgbench stored two messages per transaction. pgbench connects as the service's
+  role, as Parley does, so row-level security applies to both; it runs once more as the
+  tables' owner (a superuser, whom the policies let through) to show what the policies cost
+  the database. Only what completes after the warm-up counts.
 - **2.** Statements issued by the adapter's `Session` (its reads, its queued writes and the
   `set_config` naming the acting agent for row-level security, queued like a write), recorded
   by a subclass in-process around real requests to the app after the agent's first request, and
@@ -130,6 +134,17 @@ def _send_rows(sends: list[SendComparison]) -> list[str]:
                 f"{send.ratio:.2f}",
                 f"≥ {SEND_TARGET:.2f}" if targeted else "—",
                 _met(send.ratio >= SEND_TARGET) if targeted else "—",
+            )
+        )
+        rows.append(
+            _row(
+                "1",
+                f"row-level security's cost to the database, {_clients(send.clients)}",
+                f"pgbench as the service's role {_throughput(send.pgbench, 'tx/s')}",
+                f"pgbench as the owner {_throughput(send.pgbench_as_owner, 'tx/s')}",
+                f"{send.security_ratio:.2f}",
+                f"≥ {SECURITY_TARGET:.2f}" if targeted else "—",
+                _met(send.security_ratio >= SECURITY_TARGET) if targeted else "—",
             )
         )
         errors = send.parley.throughput.errors + send.pgbench.throughput.errors

@@ -125,6 +125,7 @@ def _run(
         seeded.subjects.large,
         {
             "user": seeded.subjects.external_user_id,
+            "agent": str(seeded.subjects.agent_id),
             "message": MESSAGE,
             "reply": f"Echo: {MESSAGE}",
         },

@@ -52,10 +52,17 @@ class SendComparison:
     clients: int
     parley: Load
     pgbench: Load
+    pgbench_as_owner: Load
+    """The same pgbench load as the tables' owner, to whom row-level security does not apply."""
 
     @property
     def ratio(self) -> float:
         return self.parley.throughput.rps / self.pgbench.throughput.rps
+
+    @property
+    def security_ratio(self) -> float:
+        """pgbench's throughput under row-level security, against without it."""
+        return self.pgbench.throughput.rps / self.pgbench_as_owner.throughput.rps
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +78,10 @@ class SendSetup:
 
 def compare_sends(setup: SendSetup, server: RunningServer, clients: int) -> SendComparison:
     return SendComparison(
-        clients, load_parley(setup, server, clients), load_pgbench(setup, clients)
+        clients,
+        load_parley(setup, server, clients),
+        load_pgbench(setup, clients),
+        load_pgbench(setup, clients, as_owner=True),
     )
 
 
@@ -89,10 +99,12 @@ def load_parley(setup: SendSetup, server: RunningServer, clients: int) -> Load:
     return Load(run.throughput, usage)
 
 
-def load_pgbench(setup: SendSetup, clients: int) -> Load:
+def load_pgbench(setup: SendSetup, clients: int, *, as_owner: bool = False) -> Load:
     checkpoint(setup.database.url)
+    url = setup.database.url if as_owner else setup.database.service_url
     with _measured({POSTGRES: setup.database.postmaster_pid}) as usage:
         run = run_pgbench(
+            url,
             setup.database.url,
             setup.script,
             clients=clients,

@@ -73,9 +73,10 @@ _UPDATE = (
 
 _SPREAD = (
     "UPDATE conversation_participants SET last_activity_at = %(activity)s,"
-    " conversation_status = %(status)s WHERE conversation_id = %(id)s"
+    " conversation_status = %(status)s WHERE conversation_id = %(id)s AND agent_id IS NOT NULL"
 )
-"""Copies the activity and status the conversation list orders and filters by."""
+"""Copies the activity and status that an agent's list of conversations orders and filters
+by onto the agents' participants (the AI's row is in no agent's list and keeps its first)."""
 
 _INSERT_PARTICIPANT = (
     "INSERT INTO conversation_participants (conversation_id, id, position, role, agent_id,"

@@ -37,7 +37,6 @@ SERVICE_FUNCTIONS = (
     "parley_takes_part(uuid)",
     "parley_may_add(uuid, uuid)",
     "parley_starts(uuid)",
-    "parley_may_write(uuid)",
     "parley_can_see(uuid)",
 )
 """The functions its statements and the policies call."""

@@ -86,10 +86,6 @@ BEGIN
 END;
 $$;
 
--- Whether the acting agent may add rows to the conversation: it takes part, or starts it.
-CREATE FUNCTION parley_may_write(conversation uuid) RETURNS boolean
-LANGUAGE sql STABLE
-RETURN parley_takes_part(conversation) OR parley_starts(conversation);
 
 -- What a SELECT may see of conversations and participants: what the acting agent takes part
 -- in, or everything inside a membership lookup (CASE: the lookup is asked first).
@@ -149,7 +145,7 @@ $$;
 REVOKE EXECUTE ON FUNCTION
     parley_acting_agent(), parley_owner(), parley_in_membership_lookup(),
     parley_takes_part(uuid), parley_may_add(uuid, uuid), parley_starts(uuid),
-    parley_may_write(uuid), parley_can_see(uuid),
+    parley_can_see(uuid),
     parley_require_members(uuid), parley_check_conversation_members(),
     parley_expect_rows(bigint, integer)
 FROM PUBLIC;
@@ -163,30 +159,59 @@ ALTER TABLE chat_sessions FORCE ROW LEVEL SECURITY;
 ALTER TABLE messages ENABLE ROW LEVEL SECURITY;
 ALTER TABLE messages FORCE ROW LEVEL SECURITY;
 
+-- "The acting agent is an active participant", in the policies of the other tables, is written
+-- out as an EXISTS (a function holding a sub-select is not inlined): one probe of the
+-- participants' (conversation_id, agent_id) index, which participants_visible lets through on
+-- its first, cheap branch.
 CREATE POLICY conversations_visible ON conversations FOR SELECT
-    USING (parley_can_see(id));
+    USING (EXISTS (
+        SELECT 1 FROM conversation_participants m WHERE m.conversation_id = conversations.id
+            AND m.agent_id = parley_acting_agent() AND m.is_active) OR parley_in_membership_lookup());
 -- A brand-new conversation: it is kept only if the acting agent and its AI are added as its
 -- participants before commit (participants_added, and the deferred members check).
 CREATE POLICY conversations_started ON conversations FOR INSERT
     WITH CHECK (parley_acting_agent() IS NOT NULL);
 CREATE POLICY conversations_changed ON conversations FOR UPDATE
-    USING (parley_takes_part(id)) WITH CHECK (parley_takes_part(id));
+    USING (EXISTS (
+        SELECT 1 FROM conversation_participants m WHERE m.conversation_id = conversations.id
+            AND m.agent_id = parley_acting_agent() AND m.is_active))
+    WITH CHECK (EXISTS (
+        SELECT 1 FROM conversation_participants m WHERE m.conversation_id = conversations.id
+            AND m.agent_id = parley_acting_agent() AND m.is_active));
 
+-- The acting agent's own active row answers at once; the others ask a helper (a policy on
+-- this table cannot query it).
 CREATE POLICY participants_visible ON conversation_participants FOR SELECT
-    USING (parley_can_see(conversation_id));
+    USING ((agent_id = parley_acting_agent() AND is_active) OR parley_can_see(conversation_id));
 CREATE POLICY participants_added ON conversation_participants FOR INSERT
     WITH CHECK (parley_may_add(conversation_id, agent_id));
 CREATE POLICY participants_changed ON conversation_participants FOR UPDATE
-    USING (parley_takes_part(conversation_id)) WITH CHECK (parley_takes_part(conversation_id));
+    USING ((agent_id = parley_acting_agent() AND is_active) OR parley_takes_part(conversation_id))
+    WITH CHECK (
+        (agent_id = parley_acting_agent() AND is_active) OR parley_takes_part(conversation_id)
+    );
 
 CREATE POLICY chat_sessions_visible ON chat_sessions FOR SELECT
-    USING (parley_takes_part(conversation_id));
+    USING (EXISTS (
+        SELECT 1 FROM conversation_participants m WHERE m.conversation_id = chat_sessions.conversation_id
+            AND m.agent_id = parley_acting_agent() AND m.is_active));
 CREATE POLICY chat_sessions_started ON chat_sessions FOR INSERT
-    WITH CHECK (parley_may_write(conversation_id));
+    WITH CHECK (EXISTS (
+        SELECT 1 FROM conversation_participants m WHERE m.conversation_id = chat_sessions.conversation_id
+            AND m.agent_id = parley_acting_agent() AND m.is_active) OR parley_starts(conversation_id));
 CREATE POLICY chat_sessions_changed ON chat_sessions FOR UPDATE
-    USING (parley_takes_part(conversation_id)) WITH CHECK (parley_takes_part(conversation_id));
+    USING (EXISTS (
+        SELECT 1 FROM conversation_participants m WHERE m.conversation_id = chat_sessions.conversation_id
+            AND m.agent_id = parley_acting_agent() AND m.is_active))
+    WITH CHECK (EXISTS (
+        SELECT 1 FROM conversation_participants m WHERE m.conversation_id = chat_sessions.conversation_id
+            AND m.agent_id = parley_acting_agent() AND m.is_active));
 
 CREATE POLICY messages_visible ON messages FOR SELECT
-    USING (parley_takes_part(conversation_id));
+    USING (EXISTS (
+        SELECT 1 FROM conversation_participants m WHERE m.conversation_id = messages.conversation_id
+            AND m.agent_id = parley_acting_agent() AND m.is_active));
 CREATE POLICY messages_posted ON messages FOR INSERT
-    WITH CHECK (parley_may_write(conversation_id));
+    WITH CHECK (EXISTS (
+        SELECT 1 FROM conversation_participants m WHERE m.conversation_id = messages.conversation_id
+            AND m.agent_id = parley_acting_agent() AND m.is_active) OR parley_starts(conversation_id));
