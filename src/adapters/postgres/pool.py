@@ -21,6 +21,12 @@ def create_pool(
 
     A caller waits at most `timeout_s` for a connection before the store counts as unavailable;
     broken connections are replaced in the background, so the pool recovers by itself.
+
+    A replacement is tried again and again, each time twice as long after the last (1 s, 2 s,
+    4 s...), but for `timeout_s` at most: then the pool gives it up, and the next caller that
+    finds no connection starts a new one at once. Tried for ever, the delays would keep
+    doubling through a long outage, and the pool would be as late again to notice that the
+    database came back.
     """
     return AsyncConnectionPool(
         database_url,
@@ -31,7 +37,7 @@ def create_pool(
         connection_class=AsyncConnection[DictRow],
         kwargs={"row_factory": dict_row, "prepare_threshold": 1, "options": "-c TimeZone=UTC"},
         configure=_configure,
-        reconnect_timeout=float("inf"),
+        reconnect_timeout=timeout_s,
     )
 
 
