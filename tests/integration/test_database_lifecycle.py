@@ -1,5 +1,7 @@
 """The embedded server keeps its data across restarts; the pool outlives a lost database."""
 
+import asyncio
+import time
 from pathlib import Path
 
 import psycopg
@@ -60,6 +62,32 @@ async def test_a_lost_database_is_unavailable_and_the_pool_recovers_when_it_retu
             await uow.commit()
         async with PostgresUnitOfWork(pool, RecordingPublisher()) as uow:
             assert [a.external_user_id for a in await uow.agents.list_all()] == ["back"]
+    finally:
+        await pool.close()
+        server.stop()
+
+
+async def test_after_a_long_outage_the_first_unit_of_work_once_the_database_is_back_succeeds(
+    data_dir: Path,
+) -> None:
+    """The pool's reconnection delays double while the database is away (1 s, 2 s, 4 s...);
+    they must not keep it from the database once that is back."""
+    server = EmbeddedPostgres(data_dir)
+    url = server.start()
+    await migrate(url)
+    pool = create_pool(url, min_size=1, max_size=1, timeout_s=1)
+    await pool.open(wait=True)
+    try:
+        await asyncio.to_thread(server.stop)
+        away_until = time.monotonic() + 3
+        while time.monotonic() < away_until:
+            with pytest.raises(StoreUnavailable):
+                async with PostgresUnitOfWork(pool, RecordingPublisher()) as uow:
+                    await uow.agents.list_all()
+        await asyncio.to_thread(server.start)
+
+        async with PostgresUnitOfWork(pool, RecordingPublisher()) as uow:
+            assert await uow.agents.list_all() == []
     finally:
         await pool.close()
         server.stop()

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
-from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ASGIApp
 
 from adapters.http.auth import BearerAuthentication
 from adapters.http.controllers.chat import ChatController
@@ -52,7 +52,7 @@ def create_app(services: HttpServices) -> Litestar:
     api = Router(
         path="/api",
         route_handlers=[ChatController, ConversationController, ChatSessionController],
-        middleware=[DefineMiddleware(BearerAuthentication, verifier=services.token_verifier)],
+        middleware=[_bearer_authentication(services.token_verifier)],
         security=[{"bearer": []}],
     )
     dev = (
@@ -83,6 +83,17 @@ def create_app(services: HttpServices) -> Litestar:
     # Outermost, so that unknown routes and refused tokens are logged and carry the id too.
     app.asgi_handler = RequestLog(app.asgi_handler)
     return app
+
+
+def _bearer_authentication(verifier: TokenVerifier) -> Callable[[ASGIApp], ASGIApp]:
+    """The API's authentication, as a function: Litestar registers a deep copy of a router,
+    and a function is not copied, so every request meets `verifier` itself (with its cached
+    keys and its HTTP client, which could not be copied anyway)."""
+
+    def middleware(app: ASGIApp) -> ASGIApp:
+        return BearerAuthentication(app, verifier)
+
+    return middleware
 
 
 def _lifespan(services: HttpServices) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:

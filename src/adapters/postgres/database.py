@@ -9,7 +9,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.known_agents import KnownAgents
 from adapters.postgres.migrations import migrate
-from adapters.postgres.pool import Pool, create_pool
+from adapters.postgres.pool import Pool, create_pool, live_connection
 from adapters.postgres.roles import SERVICE_ROLE, ServiceRoleRefused, check_service_role
 from adapters.postgres.unit_of_work import PostgresUnitOfWork
 from application.ports.events import EventPublisher
@@ -84,10 +84,15 @@ class PostgresDatabase:
         if self._pool is None:
             return False
         try:
-            async with self._pool.connection() as connection:
-                await connection.execute("SELECT 1")
+            connection = await live_connection(self._pool)
         except (psycopg.Error, TimeoutError, OSError):
             return False
+        try:
+            await connection.execute("SELECT 1")
+        except (psycopg.Error, TimeoutError, OSError):
+            return False
+        finally:
+            await self._pool.putconn(connection)
         return True
 
 

@@ -13,7 +13,7 @@ from adapters.postgres.errors import translated_errors
 from adapters.postgres.idempotency import PostgresIdempotencyRepository
 from adapters.postgres.known_agents import KnownAgents
 from adapters.postgres.messages import PostgresMessageRepository
-from adapters.postgres.pool import Pool
+from adapters.postgres.pool import Pool, live_connection
 from adapters.postgres.session import Session
 from application.errors import StoreUnavailable
 from application.ports.events import EventPublisher
@@ -31,7 +31,7 @@ class PostgresUnitOfWork(UnitOfWork):
 
     async def _begin(self) -> None:
         with translated_errors():
-            self._connection = await self._pool.getconn()
+            self._connection = await live_connection(self._pool)
         self._session = Session(self._connection)
         self._agents = PostgresAgentRepository(self._session, self._known_agents)
         self.agents = self._agents

@@ -41,7 +41,8 @@ class Reply:
     `pieces_before_end` pieces, `cut` drops the connection mid-body and `end_without_finish`
     ends the body cleanly with neither a finish reason nor `[DONE]`.
     Whole (or streamed when `ignores_stream`, as some servers do), the answer is one JSON
-    document sent after `first_token_delay_s`.
+    document sent after `first_token_delay_s` and, with a `gate`, once the test sets it (the
+    connection is dropped instead when it is not set within `GATE_TIMEOUT_S`).
     """
 
     content: str = "Hello from the fake server."
@@ -230,6 +231,9 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._stream(answer, include_usage=include_usage)
             else:
                 server.pause(answer.first_token_delay_s)
+                if answer.gate is not None and not answer.gate.wait(GATE_TIMEOUT_S):
+                    self._cut()
+                    return
                 self._send(200, json.dumps(answer.completion()).encode())
 
         def _stream(self, reply: Reply, *, include_usage: bool) -> None:
