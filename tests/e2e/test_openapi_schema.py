@@ -6,6 +6,7 @@ PostgreSQL test database, with a valid bearer token: no answer may be a 5xx, eve
 match its documented status, content type and body, and invalid requests must be refused with 4xx.
 """
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -145,6 +146,52 @@ def test_the_502_problem_documents_the_stored_user_message(
     problem = document["paths"][path][method]["responses"]["502"]["content"][PROBLEM_JSON]
     properties = resolved(document, problem["schema"])["properties"]
     assert {"conversation_id", "user_message"} <= set(properties)
+
+
+# Texts on the edge of API.md's rules: no U+0000 anywhere, and no message of white space alone.
+EDGE_TEXTS = {
+    "plain": "hello",
+    "padded": "  hello \n",
+    "spaces only": "   ",
+    "line breaks and tabs only": "\n\t\r\n",
+    "unicode spaces only": "\u00a0\u2003\u3000",
+    "next line only": "\x85",
+    "a byte order mark": "\ufeff",
+    "U+0000 inside": "a\x00b",
+    "U+0000 alone": "\x00",
+}
+
+
+def documents(document: dict[str, Any], schema_name: str, field: str, text: str) -> bool:
+    """Whether the document's schema of `field` accepts `text`, length and pattern."""
+    schema = document["components"]["schemas"][schema_name]["properties"][field]
+    return (
+        schema["minLength"] <= len(text) <= schema["maxLength"]
+        and re.search(schema["pattern"], text) is not None
+    )
+
+
+def test_the_schema_documents_which_texts_the_service_accepts(
+    client: TestClient[object], document: dict[str, Any], subtests: pytest.Subtests
+) -> None:
+    chat = client.post("/api/chat/init", headers=bearer(CALLER))
+    path = f"/api/conversations/{chat.json()['conversation']['id']}"
+    for case, text in EDGE_TEXTS.items():
+        with subtests.test(case):
+            sent = client.post("/api/chat", json={"message": text}, headers=bearer(CALLER))
+            started = client.post("/api/chat/init", json={"title": text}, headers=bearer(CALLER))
+            renamed = client.patch(path, json={"title": text}, headers=bearer(CALLER))
+
+            assert sent.status_code in {201, 400}, sent.text
+            assert documents(document, "SendMessageIn", "message", text) is (
+                sent.status_code == 201
+            )
+            assert started.status_code in {201, 400}, started.text
+            assert documents(document, "InitChatIn", "title", text) is (started.status_code == 201)
+            assert renamed.status_code in {200, 400}, renamed.text
+            assert documents(document, "UpdateConversationIn", "title", text) is (
+                renamed.status_code == 200
+            )
 
 
 # ------------------------------------------------------------------ the document, fuzzed
