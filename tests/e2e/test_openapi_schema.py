@@ -2,28 +2,37 @@
 
 A plain test reads `/schema/openapi.json` for what API.md asks it to describe. Schemathesis then
 fuzzes every operation of that document through the ASGI app of the real container, on the
-PostgreSQL test database, with a valid bearer token: no answer may be a 5xx, every answer must
-match its documented status, content type and body, and invalid requests must be refused with 4xx.
+PostgreSQL test database, with a valid bearer token and every check it has: no answer may be a
+5xx, every answer must match its documented status, content type, headers and body, valid
+requests must be accepted and invalid ones refused with 4xx, and an operation that answered 2xx
+is replayed without a token and with a wrong one (`ignored_auth`), which must be refused.
+Chains of calls are `test_openapi_stateful.py`'s.
 """
 
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 import pytest
 import schemathesis
 from litestar import Litestar
 from litestar.testing import TestClient
-from schemathesis.core.parameters import ParameterLocation
+from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.python import asgi
 
 from e2e.conftest import bearer
+from e2e.fuzzing import (
+    CALLER,
+    SCHEMA_PATH,
+    KnownState,
+    aim_at_known_state,
+    fuzzing_config,
+    known_state,
+)
 from entrypoints.asgi import build_app
 from entrypoints.container import Container
 from entrypoints.settings import Settings
 
-SCHEMA_PATH = "/schema/openapi.json"
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "code"}
 
@@ -43,8 +52,6 @@ ROUTES: dict[tuple[str, str], set[int]] = {
 }
 # Routes that can answer 502 `assistant_unavailable`, whose problem carries the stored message.
 ASSISTANT_ROUTES = {("post", "/api/chat"), ("post", "/api/conversations/{conversation_id}/reply")}
-
-CALLER = "schemathesis-caller"
 
 
 def route_id(route: tuple[str, str]) -> str:
@@ -147,38 +154,53 @@ def test_the_502_problem_documents_the_stored_user_message(
     assert {"conversation_id", "user_message"} <= set(properties)
 
 
-# ------------------------------------------------------------------ the document, fuzzed
+# Texts on the edge of API.md's rules: no U+0000 anywhere, and no message of white space alone.
+EDGE_TEXTS = {
+    "plain": "hello",
+    "padded": "  hello \n",
+    "spaces only": "   ",
+    "line breaks and tabs only": "\n\t\r\n",
+    "unicode spaces only": "\u00a0\u2003\u3000",
+    "next line only": "\x85",
+    "a byte order mark": "\ufeff",
+    "U+0000 inside": "a\x00b",
+    "U+0000 alone": "\x00",
+}
 
 
-@dataclass(frozen=True, slots=True)
-class KnownState:
-    """What the caller owns before fuzzing starts, so that operations on an id or a cursor are
-    also tried on one that exists, and not only answered 404 or 400."""
-
-    conversation_id: str
-    session_id: str
-    cursor: str
-
-    def for_path(self, name: str) -> str | None:
-        return {"conversation_id": self.conversation_id, "session_id": self.session_id}.get(name)
-
-
-def fuzzing_config(token_headers: dict[str, str]) -> schemathesis.Config:
-    return schemathesis.Config.from_dict(
-        {
-            "headers": token_headers,
-            "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large"],
-            "generation": {
-                "max-examples": 25,
-                "deterministic": True,
-                "database": "none",
-            },
-            "checks": {
-                # Invalid requests are refused by the service itself, never by a crash.
-                "negative_data_rejection": {"expected-statuses": ["4XX"]},
-            },
-        }
+def documents(document: dict[str, Any], schema_name: str, field: str, text: str) -> bool:
+    """Whether the document's schema of `field` accepts `text`, length and pattern."""
+    schema = document["components"]["schemas"][schema_name]["properties"][field]
+    return (
+        schema["minLength"] <= len(text) <= schema["maxLength"]
+        and re.search(schema["pattern"], text) is not None
     )
+
+
+def test_the_schema_documents_which_texts_the_service_accepts(
+    client: TestClient[object], document: dict[str, Any], subtests: pytest.Subtests
+) -> None:
+    chat = client.post("/api/chat/init", headers=bearer(CALLER))
+    path = f"/api/conversations/{chat.json()['conversation']['id']}"
+    for case, text in EDGE_TEXTS.items():
+        with subtests.test(case):
+            sent = client.post("/api/chat", json={"message": text}, headers=bearer(CALLER))
+            started = client.post("/api/chat/init", json={"title": text}, headers=bearer(CALLER))
+            renamed = client.patch(path, json={"title": text}, headers=bearer(CALLER))
+
+            assert sent.status_code in {201, 400}, sent.text
+            assert documents(document, "SendMessageIn", "message", text) is (
+                sent.status_code == 201
+            )
+            assert started.status_code in {201, 400}, started.text
+            assert documents(document, "InitChatIn", "title", text) is (started.status_code == 201)
+            assert renamed.status_code in {200, 400}, renamed.text
+            assert documents(document, "UpdateConversationIn", "title", text) is (
+                renamed.status_code == 200
+            )
+
+
+# ------------------------------------------------------------------ the document, fuzzed
 
 
 @pytest.fixture
@@ -194,24 +216,14 @@ def fuzzed_app(settings: Settings) -> Iterator[Litestar]:
 
 @pytest.fixture
 def known(fuzzed_app: Litestar) -> KnownState:
-    """Two conversations of the caller, the first with a message, and a cursor past the newest."""
-    with asgi.get_client(fuzzed_app) as http:
-        sent = http.post("/api/chat", json={"message": "hello"}, headers=bearer(CALLER))
-        assert sent.status_code == 201, sent.text
-        started = http.post("/api/chat/init", json={"title": "second"}, headers=bearer(CALLER))
-        assert started.status_code == 201, started.text
-        page = http.get("/api/conversations", params={"limit": 1}, headers=bearer(CALLER))
-        assert page.status_code == 200, page.text
-    turn, cursor = sent.json(), page.json()["next_cursor"]
-    assert cursor is not None
-    return KnownState(turn["conversation"]["id"], turn["chat_session"]["id"], cursor)
+    return known_state(fuzzed_app)
 
 
 @pytest.fixture
 def api_schema(fuzzed_app: Litestar, known: KnownState) -> schemathesis.BaseSchema:
     """The document as the app serves it, fuzzed with the caller's token on every request."""
     return schemathesis.openapi.from_asgi(
-        SCHEMA_PATH, fuzzed_app, config=fuzzing_config(bearer(CALLER))
+        SCHEMA_PATH, fuzzed_app, config=fuzzing_config(headers=bearer(CALLER))
     )
 
 
@@ -226,35 +238,18 @@ def node_id_for_schemathesis(request: pytest.FixtureRequest) -> None:
         request.node._nodeid = request.node.nodeid
 
 
-def is_uuid(value: object) -> bool:
-    try:
-        UUID(str(value))
-    except ValueError:
-        return False
-    return True
+def test_the_fuzzing_runs_every_check_schemathesis_has(api_schema: schemathesis.BaseSchema) -> None:
+    load_all_checks()
+    checks = api_schema.config.checks_config_for()
 
+    disabled = [
+        name for name in CHECKS.get_all_names() if not checks.get_by_name(name=name).enabled
+    ]
 
-def now_and_then(value: object) -> bool:
-    """True for about half of the well-formed ids, always the same for the same id."""
-    return is_uuid(value) and UUID(str(value)).int % 2 == 0
-
-
-def aim_at_known_state(case: schemathesis.Case, known: KnownState) -> None:
-    """Valid ids point now and then at what the caller owns; valid query values that the schema
-    cannot tell apart from refused ones are made ones the service accepts (a cursor it handed
-    out; `before` or `after`, not both). Invalid values stay as generated."""
-    for name, value in (case.path_parameters or {}).items():
-        mine = known.for_path(name)
-        if mine is not None and now_and_then(value):
-            case.path_parameters[name] = mine
-    if isinstance(case.body, dict) and now_and_then(case.body.get("conversation_id")):
-        case.body["conversation_id"] = known.conversation_id
-    negative_query = case.meta is not None and case.meta.is_negative_at(ParameterLocation.QUERY)
-    if case.query and not negative_query:
-        if "cursor" in case.query:
-            case.query["cursor"] = known.cursor
-        if case.query.get("before") is not None:
-            case.query.pop("after", None)
+    assert {"ignored_auth", "use_after_free", "object_level_authorization"} <= set(
+        CHECKS.get_all_names()
+    )
+    assert disabled == []
 
 
 @schema.parametrize()

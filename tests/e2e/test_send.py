@@ -178,6 +178,10 @@ INVALID_SENDS: dict[str, tuple[dict[str, object], str]] = {
         {"message": "hi", "client_message_id": "k" * 65},
         "client_message_id",
     ),
+    "client_message_id ending in a line break": (
+        {"message": "hi", "client_message_id": "k1\n"},
+        "client_message_id",
+    ),
     "client_message_id outside the alphabet": (
         {"message": "hi", "client_message_id": "emoji-\U0001f600"},
         "client_message_id",

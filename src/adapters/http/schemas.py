@@ -1,5 +1,6 @@
 """The wire shapes of API.md, as msgspec structs. Requests refuse unknown fields."""
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
@@ -8,7 +9,9 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 Title = Annotated[str, Meta(min_length=1, max_length=200)]
-ClientMessageId = Annotated[str, Meta(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
+CLIENT_MESSAGE_ID = r"^[A-Za-z0-9._:-]{1,64}$"
+ClientMessageId = Annotated[str, Meta(pattern=CLIENT_MESSAGE_ID)]
+_WHOLE_CLIENT_MESSAGE_ID = re.compile(CLIENT_MESSAGE_ID)
 Role = Literal["iso_agent", "ai_assistant", "operator"]
 
 
@@ -24,6 +27,14 @@ class SendMessageIn(Request):
     message: Annotated[str, Meta(min_length=1)]
     conversation_id: UUID | None = None
     client_message_id: ClientMessageId | None = None
+
+    def __post_init__(self) -> None:
+        # msgspec applies `pattern` with `re.search`, whose `$` also matches before a final line
+        # break: "k1\n" passes it. The whole id must match, as the schema (and the database) mean.
+        if self.client_message_id is not None and not _WHOLE_CLIENT_MESSAGE_ID.fullmatch(
+            self.client_message_id
+        ):
+            raise ValueError(f"client_message_id: must match {CLIENT_MESSAGE_ID}")
 
 
 class UpdateConversationIn(Request):
