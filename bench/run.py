@@ -157,7 +157,7 @@ def _run(
         )
         list_tokens = {n: issue_dev_token(secret, agent) for n, agent in seeded.list_agents.items()}
         sizes += list_costs(server.url, list_tokens, plan.read_requests)
-    _say("experiments: the in-memory store, two workers")
+    _say("experiments: the in-memory store, two workers, no row-level security")
     tried = experiments(setup, secret, max(plan.clients), folder)
     machine = _machine(database, plan, smoke=smoke, seconds=time.monotonic() - started)
     return Results(machine, sends, tried, idle_rss, counts, sizes, send, script.text, smoke)

@@ -65,7 +65,7 @@ def app_database_url(database_url: str) -> str:
 
 
 TABLES = (
-    "idempotency_keys, messages, chat_sessions, conversation_participants,"
+    "idempotency_keys, messages, chat_sessions, conversation_members, conversation_participants,"
     " conversations, iso_agents"
 )
 

@@ -45,7 +45,8 @@ OWNER = CALLER
 PEER = "schemathesis-peer"
 FORGED = "<an unknown token>"
 CONVERSATION_TABLES = (
-    "idempotency_keys, messages, chat_sessions, conversation_participants, conversations"
+    "idempotency_keys, messages, chat_sessions, conversation_members, conversation_participants,"
+    " conversations"
 )
 
 

@@ -83,7 +83,7 @@ def test_a_history_page_is_an_index_scan_of_its_conversation(
     ], reads
     assert {n["Relation Name"] for n in plan if n.get("Relation Name")} <= {
         "messages",
-        "conversation_participants",
+        "conversation_members",
     }
     assert not any(n["Node Type"] == "Sort" for n in plan), reads
     assert len(page) == 51

@@ -288,3 +288,44 @@ def test_one_statement_cannot_start_a_conversation_for_another_agent(
     acting(service, BOB)
     with pytest.raises(pg_errors.InsufficientPrivilege):
         service.execute(*started_in_one_statement(uuid4(), ALICE))
+
+
+MEMBERSHIPS = "SELECT conversation_id, agent_id FROM conversation_members ORDER BY agent_id"
+
+
+def test_the_membership_index_follows_who_takes_part(
+    alices_conversation: UUID, service: psycopg.Connection[Any], clean_database: str
+) -> None:
+    acting(service, ALICE)
+    service.execute(
+        "INSERT INTO conversation_participants VALUES (%s, gen_random_uuid(), 2, 'operator',"
+        " %s, true, true, false, true, now(), now(), 'active')",
+        (alices_conversation, BOB),
+    )
+    service.commit()
+    with psycopg.connect(clean_database) as owner:
+        assert owner.execute(MEMBERSHIPS).fetchall() == [
+            (alices_conversation, ALICE),
+            (alices_conversation, BOB),
+        ]
+    acting(service, BOB)
+    service.execute(
+        "UPDATE conversation_participants SET is_active = false WHERE agent_id = %s", (BOB,)
+    )
+    service.commit()
+    with psycopg.connect(clean_database) as owner:
+        assert owner.execute(MEMBERSHIPS).fetchall() == [(alices_conversation, ALICE)]
+
+
+def test_an_agent_sees_only_its_own_memberships_and_cannot_write_any(
+    alices_conversation: UUID, service: psycopg.Connection[Any]
+) -> None:
+    acting(service, ALICE)
+    assert service.execute(MEMBERSHIPS).fetchall() == [(alices_conversation, ALICE)]
+    service.rollback()
+    acting(service, BOB)
+    assert service.execute(MEMBERSHIPS).fetchall() == []
+    with pytest.raises(pg_errors.InsufficientPrivilege):
+        service.execute(
+            "INSERT INTO conversation_members VALUES (%s, %s)", (alices_conversation, BOB)
+        )

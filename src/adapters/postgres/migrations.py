@@ -23,6 +23,7 @@ SERVICE_TABLE_PRIVILEGES = {
     "iso_agents": ("SELECT", "INSERT"),
     "conversations": ("SELECT", "INSERT", "UPDATE"),
     "conversation_participants": ("SELECT", "INSERT", "UPDATE"),
+    "conversation_members": ("SELECT",),
     "chat_sessions": ("SELECT", "INSERT", "UPDATE"),
     "messages": ("SELECT", "INSERT"),
     "idempotency_keys": ("SELECT", "INSERT", "UPDATE"),
@@ -34,10 +35,8 @@ SERVICE_FUNCTIONS = (
     "parley_acting_agent()",
     "parley_owner()",
     "parley_in_membership_lookup()",
-    "parley_takes_part(uuid)",
     "parley_may_add(uuid, uuid)",
     "parley_starts(uuid)",
-    "parley_can_see(uuid)",
 )
 """The functions its statements and the policies call."""
 

@@ -1,8 +1,9 @@
 """Queued writes, sent as few statements as PostgreSQL allows.
 
 Writes to different tables go out as one statement of data-modifying CTEs: PostgreSQL runs
-them all, checks foreign keys at the end of the statement, and fails the whole statement when
-one of them changed fewer rows than it had to. Two writes to the same table stay in separate
+them all (whether or not the statement reads what they return), checks foreign keys at the
+end of the statement, and fails the whole statement when one of them changed fewer rows than
+it had to. Two writes to the same table stay in separate
 statements (unless both insert), because the CTEs of one statement see none of each other's
 changes and the order in which they run is not defined.
 """
@@ -57,7 +58,7 @@ def statements_for(writes: Sequence[Write]) -> list[tuple[str, tuple[Any, ...]]]
 def _statement(group: Sequence[Write]) -> tuple[str, tuple[Any, ...]]:
     if len(group) == 1 and group[0].expect_rows is None:
         return group[0].sql, group[0].params
-    changes = ", ".join(f"w{i} AS ({w.sql} RETURNING 1)" for i, w in enumerate(group))
+    changes = ", ".join(f"w{i} AS ({w.sql}{_returning(w)})" for i, w in enumerate(group))
     checks = [
         f"parley_expect_rows((SELECT count(*) FROM w{i}), {w.expect_rows})"
         for i, w in enumerate(group)
@@ -65,6 +66,12 @@ def _statement(group: Sequence[Write]) -> tuple[str, tuple[Any, ...]]:
     ]
     params = tuple(value for write in group for value in write.params)
     return f"WITH {changes} SELECT {', '.join(checks) or 'true'}", params
+
+
+def _returning(write: Write) -> str:
+    """What a write returns: a row per changed row when they are counted, else nothing (a
+    RETURNING would have row-level security check each row once more, as if read)."""
+    return "" if write.expect_rows is None else " RETURNING 1"
 
 
 def _positional(sql: str, params: Params) -> tuple[str, tuple[Any, ...]]:

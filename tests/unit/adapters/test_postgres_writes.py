@@ -37,7 +37,7 @@ def test_writes_to_different_tables_share_one_statement_with_their_parameters_in
     [(sql, params)] = statements_for([UPDATE_CONVERSATION, INSERT_MESSAGE, UPDATE_SESSION])
     assert sql.startswith(
         f"WITH w0 AS ({UPDATE_CONVERSATION.sql} RETURNING 1),"
-        f" w1 AS ({INSERT_MESSAGE.sql} RETURNING 1), w2 AS ({UPDATE_SESSION.sql} RETURNING 1)"
+        f" w1 AS ({INSERT_MESSAGE.sql}), w2 AS ({UPDATE_SESSION.sql} RETURNING 1)"
     )
     assert "FROM w0), 1)" in sql
     assert "FROM w2), 1)" in sql
