@@ -194,12 +194,14 @@ CREATE POLICY conversations_changed ON conversations FOR UPDATE
         SELECT 1 FROM conversation_members m WHERE m.conversation_id = conversations.id
             AND m.agent_id = parley_acting_agent()));
 
--- Inside a helper's membership lookup the owner sees every participant (see above).
+-- The acting agent's own rows answer at once (an agent's list of conversations reads only
+-- those); inside a helper's membership lookup the owner sees every participant (see above).
 CREATE POLICY participants_visible ON conversation_participants FOR SELECT
-    USING (EXISTS (
-        SELECT 1 FROM conversation_members m
-        WHERE m.conversation_id = conversation_participants.conversation_id
-            AND m.agent_id = parley_acting_agent())
+    USING ((agent_id = parley_acting_agent() AND is_active)
+        OR EXISTS (
+            SELECT 1 FROM conversation_members m
+            WHERE m.conversation_id = conversation_participants.conversation_id
+                AND m.agent_id = parley_acting_agent())
         OR parley_in_membership_lookup());
 CREATE POLICY participants_added ON conversation_participants FOR INSERT
     WITH CHECK (parley_may_add(conversation_id, agent_id));
