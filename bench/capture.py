@@ -20,7 +20,8 @@ from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
 import adapters.postgres.unit_of_work
-from adapters.postgres.session import Params, Session
+from adapters.postgres.session import Session
+from adapters.postgres.writes import Params
 from entrypoints.asgi import build_app
 from entrypoints.container import Container
 from entrypoints.logs import configure_logging

@@ -28,7 +28,7 @@ import psycopg
 from capture import in_process_parley
 from counts import MESSAGE, Count, CountSubjects, count_statements, seed_subjects
 from database import BenchDatabase, bench_database
-from diagnostics import experiments
+from diagnostics import experiments, security_cost
 from pages import ROUNDS, history_costs, list_costs
 from pgbench import pgbench_version
 from pgbench_script import conversation_id_of, pgbench_script
@@ -146,6 +146,8 @@ def _run(
         for clients in plan.clients:
             _say(f"sends at {clients} client(s): Parley, then pgbench")
             sends.append(compare_sends(setup, server, clients))
+        _say("row-level security: the send with and without the policies, in turns")
+        security = security_cost(setup, server, max(plan.clients))
         _say("history pages and conversation lists")
         sizes = history_costs(
             server.url,
@@ -157,10 +159,12 @@ def _run(
         )
         list_tokens = {n: issue_dev_token(secret, agent) for n, agent in seeded.list_agents.items()}
         sizes += list_costs(server.url, list_tokens, plan.read_requests)
-    _say("experiments: the in-memory store, two workers, no row-level security")
+    _say("experiments: the in-memory store, two workers")
     tried = experiments(setup, secret, max(plan.clients), folder)
     machine = _machine(database, plan, smoke=smoke, seconds=time.monotonic() - started)
-    return Results(machine, sends, tried, idle_rss, counts, sizes, send, script.text, smoke)
+    return Results(
+        machine, sends, security, tried, idle_rss, counts, sizes, send, script.text, smoke
+    )
 
 
 def _seed(plan: Plan, url: str) -> Seeded:

@@ -177,11 +177,12 @@ ALTER TABLE messages FORCE ROW LEVEL SECURITY;
 
 -- "The acting agent is an active participant" is written out in each policy as an EXISTS on
 -- conversation_members (a function holding a sub-select would not be inlined): one probe of
--- its primary key.
+-- its primary key per row checked. OFFSET 0 keeps it so: without it the planner may turn the
+-- EXISTS into a hash of every membership of the agent, built by each statement.
 CREATE POLICY conversations_visible ON conversations FOR SELECT
     USING (EXISTS (
         SELECT 1 FROM conversation_members m WHERE m.conversation_id = conversations.id
-            AND m.agent_id = parley_acting_agent()) OR parley_in_membership_lookup());
+            AND m.agent_id = parley_acting_agent() OFFSET 0) OR parley_in_membership_lookup());
 -- A brand-new conversation: it is kept only if the acting agent and its AI are added as its
 -- participants before commit (participants_added, and the deferred members check).
 CREATE POLICY conversations_started ON conversations FOR INSERT
@@ -189,10 +190,10 @@ CREATE POLICY conversations_started ON conversations FOR INSERT
 CREATE POLICY conversations_changed ON conversations FOR UPDATE
     USING (EXISTS (
         SELECT 1 FROM conversation_members m WHERE m.conversation_id = conversations.id
-            AND m.agent_id = parley_acting_agent()))
+            AND m.agent_id = parley_acting_agent() OFFSET 0))
     WITH CHECK (EXISTS (
         SELECT 1 FROM conversation_members m WHERE m.conversation_id = conversations.id
-            AND m.agent_id = parley_acting_agent()));
+            AND m.agent_id = parley_acting_agent() OFFSET 0));
 
 -- The acting agent's own rows answer at once (an agent's list of conversations reads only
 -- those); inside a helper's membership lookup the owner sees every participant (see above).
@@ -201,7 +202,7 @@ CREATE POLICY participants_visible ON conversation_participants FOR SELECT
         OR EXISTS (
             SELECT 1 FROM conversation_members m
             WHERE m.conversation_id = conversation_participants.conversation_id
-                AND m.agent_id = parley_acting_agent())
+                AND m.agent_id = parley_acting_agent() OFFSET 0)
         OR parley_in_membership_lookup());
 CREATE POLICY participants_added ON conversation_participants FOR INSERT
     WITH CHECK (parley_may_add(conversation_id, agent_id));
@@ -209,29 +210,29 @@ CREATE POLICY participants_changed ON conversation_participants FOR UPDATE
     USING (EXISTS (
         SELECT 1 FROM conversation_members m
         WHERE m.conversation_id = conversation_participants.conversation_id
-            AND m.agent_id = parley_acting_agent()));
+            AND m.agent_id = parley_acting_agent() OFFSET 0));
 
 CREATE POLICY chat_sessions_visible ON chat_sessions FOR SELECT
     USING (EXISTS (
         SELECT 1 FROM conversation_members m WHERE m.conversation_id = chat_sessions.conversation_id
-            AND m.agent_id = parley_acting_agent()));
+            AND m.agent_id = parley_acting_agent() OFFSET 0));
 CREATE POLICY chat_sessions_started ON chat_sessions FOR INSERT
     WITH CHECK (EXISTS (
         SELECT 1 FROM conversation_members m WHERE m.conversation_id = chat_sessions.conversation_id
-            AND m.agent_id = parley_acting_agent()) OR parley_starts(conversation_id));
+            AND m.agent_id = parley_acting_agent() OFFSET 0) OR parley_starts(conversation_id));
 CREATE POLICY chat_sessions_changed ON chat_sessions FOR UPDATE
     USING (EXISTS (
         SELECT 1 FROM conversation_members m WHERE m.conversation_id = chat_sessions.conversation_id
-            AND m.agent_id = parley_acting_agent()))
+            AND m.agent_id = parley_acting_agent() OFFSET 0))
     WITH CHECK (EXISTS (
         SELECT 1 FROM conversation_members m WHERE m.conversation_id = chat_sessions.conversation_id
-            AND m.agent_id = parley_acting_agent()));
+            AND m.agent_id = parley_acting_agent() OFFSET 0));
 
 CREATE POLICY messages_visible ON messages FOR SELECT
     USING (EXISTS (
         SELECT 1 FROM conversation_members m WHERE m.conversation_id = messages.conversation_id
-            AND m.agent_id = parley_acting_agent()));
+            AND m.agent_id = parley_acting_agent() OFFSET 0));
 CREATE POLICY messages_posted ON messages FOR INSERT
     WITH CHECK (EXISTS (
         SELECT 1 FROM conversation_members m WHERE m.conversation_id = messages.conversation_id
-            AND m.agent_id = parley_acting_agent()) OR parley_starts(conversation_id));
+            AND m.agent_id = parley_acting_agent() OFFSET 0) OR parley_starts(conversation_id));
