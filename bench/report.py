@@ -97,7 +97,7 @@ def render(results: Results) -> str:
             *_size_rows(results.sizes),
             _memory_row(results),
             "",
-            *_cpu_section(results.sends, results.experiments),
+            *_cpu_section(results.sends, results.security, results.experiments),
             *_statements_section(results.send_recording),
             HOW,
             "<details><summary>The pgbench script, generated from the recorded send</summary>",
@@ -236,7 +236,9 @@ def _memory_row(results: Results) -> str:
     )
 
 
-def _cpu_section(sends: list[SendComparison], tried: list[Experiment]) -> list[str]:
+def _cpu_section(
+    sends: list[SendComparison], security: SecurityCost, tried: list[Experiment]
+) -> list[str]:
     lines = [
         "## Where the CPU goes during the send loads",
         "",
@@ -262,8 +264,18 @@ def _cpu_section(sends: list[SendComparison], tried: list[Experiment]) -> list[s
     loads: list[tuple[str, Load]] = []
     for send in sends:
         clients = _clients(send.clients)
-        loads += [(f"Parley, {clients}", send.parley), (f"pgbench, {clients}", send.pgbench)]
+        loads += [
+            (f"Parley, {clients}", send.parley),
+            (f"pgbench, {clients}", send.pgbench),
+            (f"pgbench as the owner (no row-level security), {clients}", send.pgbench_as_owner),
+        ]
     loads += [(f"{each.described}; {_clients(each.clients)}", each.load) for each in tried]
+    for number, (secured, unsecured) in enumerate(
+        zip(security.secured, security.unsecured, strict=True), start=1
+    ):
+        clients = _clients(security.clients)
+        loads.append((f"row-level security round {number}: policies on; {clients}", secured))
+        loads.append((f"row-level security round {number}: disabled; {clients}", unsecured))
     lines += [_cpu_row(label, load) for label, load in loads]
     disturbed = [
         f"{label} ({load.usage.cores(OTHERS):.2f} cores)"
