@@ -111,7 +111,8 @@ CREATE TABLE conversation_members (
     agent_id uuid NOT NULL REFERENCES iso_agents (id),
     PRIMARY KEY (conversation_id, agent_id)
 );
-CREATE INDEX conversation_members_by_agent ON conversation_members (agent_id);
+-- No other index: given one on agent_id, the planner would probe it and filter the agent's
+-- every membership for the conversation at hand.
 
 INSERT INTO conversation_members (conversation_id, agent_id)
 SELECT conversation_id, agent_id FROM conversation_participants
