@@ -30,10 +30,8 @@ class MemoryConversationRepository(ConversationRepository):
 
     async def _save(self, conversation: Conversation) -> None:
         self._tx.require_part_to_change(conversation.id)
-        before = (
-            self._tx.conversations.get(conversation.id)
-            or self._tx.store.conversations[conversation.id]
-        )
+        before = self._tx.conversation(conversation.id)
+        assert before is not None  # require_part_to_change found it
         known = {p.id for p in before.participants}
         acting = before.active_participant(self._tx.acting) if self._tx.acting else None
         joining = any(p.id not in known for p in conversation.participants)

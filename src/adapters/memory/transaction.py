@@ -40,12 +40,16 @@ class Transaction:
         while self._held:
             self.store.lock(self._held.pop()).release()
 
+    def conversation(self, conversation_id: UUID) -> Conversation | None:
+        """The conversation as this transaction left it, else as committed, if it exists."""
+        return self.conversations.get(conversation_id) or self.store.conversations.get(
+            conversation_id
+        )
+
     def takes_part(self, conversation_id: UUID) -> bool:
         """Whether the acting agent is an active participant of the conversation, as this
         transaction sees it: rows of any other conversation are invisible here."""
-        conversation = self.conversations.get(conversation_id) or self.store.conversations.get(
-            conversation_id
-        )
+        conversation = self.conversation(conversation_id)
         return (
             self.acting is not None
             and conversation is not None

@@ -11,8 +11,8 @@ from adapters.postgres.rows import (
     CONVERSATION_COLUMNS,
     PARTICIPANT_ORDER,
     SESSION_ALONG_COLUMNS,
-    chat_session_from,
     conversations_from,
+    session_along_from,
 )
 from adapters.postgres.session import Session
 from application.ports.repositories import ActivityCursor, ConversationRepository
@@ -131,8 +131,7 @@ class PostgresConversationRepository(ConversationRepository):
             return None
         first = rows[0]
         if session_of is not None and first["snapshot_version"] == first["version"]:
-            along = chat_session_from(first, "s_") if first["s_id"] is not None else None
-            self._chat_sessions.found_along(conversation_id, session_of, along)
+            self._chat_sessions.found_along(conversation_id, session_of, session_along_from(first))
         self._remember(found[0])
         return found[0]
 
@@ -154,10 +153,7 @@ class PostgresConversationRepository(ConversationRepository):
                 "limit": limit,
             },
         )
-        sessions = {
-            row["id"]: chat_session_from(row, "s_") if row["s_id"] is not None else None
-            for row in rows
-        }
+        sessions = {row["id"]: session_along_from(row) for row in rows}
         self._chat_sessions.found_active_along(agent_id, sessions)
         return conversations_from(rows)
 

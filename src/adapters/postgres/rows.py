@@ -119,6 +119,11 @@ def chat_session_from(row: Row, prefix: str = "") -> ChatSession:
     )
 
 
+def session_along_from(row: Row) -> ChatSession | None:
+    """The chat session of `SESSION_ALONG_COLUMNS` in `row`, None when the join found none."""
+    return None if row["s_id"] is None else chat_session_from(row, "s_")
+
+
 def idempotency_record_from(row: Row) -> IdempotencyRecord:
     return IdempotencyRecord(
         agent_id=row["agent_id"],
