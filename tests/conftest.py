@@ -16,6 +16,7 @@ from psycopg.conninfo import make_conninfo
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.migrations import migrate
 from adapters.postgres.roles import SERVICE_ROLE
+from database_checks import conversations_missing_a_member
 
 
 def outside_pytest_temp() -> Iterator[Path]:
@@ -69,15 +70,6 @@ TABLES = (
     " conversations, iso_agents"
 )
 
-CONVERSATIONS_MISSING_A_MEMBER = """
-SELECT c.id FROM conversations c
-WHERE NOT EXISTS (
-    SELECT 1 FROM conversation_participants p
-    WHERE p.conversation_id = c.id AND p.role = 'iso_agent' AND p.is_active)
-OR (SELECT count(*) FROM conversation_participants p
-    WHERE p.conversation_id = c.id AND p.role = 'ai_assistant') <> 1
-"""
-
 
 @pytest.fixture
 def clean_database(database_url: str) -> Iterator[str]:
@@ -85,6 +77,6 @@ def clean_database(database_url: str) -> Iterator[str]:
     a member."""
     yield database_url
     with psycopg.connect(database_url) as connection:
-        broken = connection.execute(CONVERSATIONS_MISSING_A_MEMBER).fetchall()
+        broken = conversations_missing_a_member(connection)
         connection.execute(f"TRUNCATE {TABLES}")
     assert broken == [], "conversations without an active agent or an AI participant"

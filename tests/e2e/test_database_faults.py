@@ -22,6 +22,7 @@ import psycopg
 
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.migrations import migrate
+from database_checks import conversations_missing_a_member
 from e2e.conftest import DEV_SECRET, bearer
 from e2e.helpers import assert_problem
 from server_process import Server, servers, start_server
@@ -35,15 +36,6 @@ PROGRESS_DEADLINE_S = 30.0
 KILL_CONNECTIONS = """
 SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity
 WHERE datname = current_database() AND pid <> pg_backend_pid()
-"""
-
-CONVERSATIONS_MISSING_A_MEMBER = """
-SELECT c.id FROM conversations c
-WHERE NOT EXISTS (
-    SELECT 1 FROM conversation_participants p
-    WHERE p.conversation_id = c.id AND p.role = 'iso_agent' AND p.is_active)
-OR (SELECT count(*) FROM conversation_participants p
-    WHERE p.conversation_id = c.id AND p.role = 'ai_assistant') <> 1
 """
 
 
@@ -179,7 +171,7 @@ def assert_stored_whole(database_url: str, acknowledged: list[Turn]) -> None:
         rows = connection.execute(
             "SELECT id::text, conversation_id::text, role, reply_to::text FROM messages"
         ).fetchall()
-        incomplete = connection.execute(CONVERSATIONS_MISSING_A_MEMBER).fetchall()
+        incomplete = conversations_missing_a_member(connection)
     stored = {row[0]: row[1:] for row in rows}
     lost = [
         turn
