@@ -1,4 +1,12 @@
-"""Messages, read by keyset on (conversation_id, sequence): a page costs the same anywhere."""
+"""Messages, read by keyset on (conversation_id, sequence): a page costs the same anywhere.
+
+A conversation's sequences are gapless (1, 2, 3, ... and no message is ever removed), so a page
+is a range of sequences bounded at both ends, and no plan reads more than the page, however
+stale the planner's statistics of a conversation that grew since the last ANALYZE (one that
+started since, it reckons a few rows long, and would read all of it and sort). Each bound is a
+parameter or a sub-select: under row-level security only leakproof conditions reach the index
+ahead of the policies, and arithmetic on a parameter is not leakproof.
+"""
 
 from uuid import UUID
 
@@ -8,6 +16,20 @@ from application.ports.repositories import MessagePage, MessageRepository
 from domain.message import Generation, Message
 
 _PAST_LAST_SEQUENCE = 2**62
+
+NEWEST_PAGE = (
+    "SELECT * FROM messages WHERE conversation_id = %(conversation)s AND sequence < %(before)s"
+    " AND sequence >= (SELECT least(%(before)s, last_sequence + 1) - %(fetched)s"
+    " FROM conversations WHERE id = %(conversation)s)"
+    " ORDER BY sequence DESC LIMIT %(fetched)s"
+)
+"""The newest `fetched` messages below `before`, the last of them from the stored conversation."""
+
+OLDEST_PAGE = (
+    "SELECT * FROM messages WHERE conversation_id = %(conversation)s"
+    " AND sequence > %(after)s AND sequence <= %(until)s"
+    " ORDER BY sequence LIMIT %(fetched)s"
+)
 
 
 class PostgresMessageRepository(MessageRepository):
@@ -52,18 +74,26 @@ class PostgresMessageRepository(MessageRepository):
         self, conversation_id: UUID, limit: int, before: int | None = None
     ) -> MessagePage:
         rows = await self._db.fetch_all(
-            "SELECT * FROM messages WHERE conversation_id = %s AND sequence < %s"
-            " ORDER BY sequence DESC LIMIT %s",
-            (conversation_id, before or _PAST_LAST_SEQUENCE, limit + 1),
+            NEWEST_PAGE,
+            {
+                "conversation": conversation_id,
+                "before": before or _PAST_LAST_SEQUENCE,
+                "fetched": limit + 1,
+            },
         )
         newest_first = [message_from(row) for row in rows[:limit]]
         return MessagePage(newest_first[::-1], has_more=len(rows) > limit)
 
     async def oldest_after(self, conversation_id: UUID, after: int, limit: int) -> MessagePage:
+        fetched = limit + 1
         rows = await self._db.fetch_all(
-            "SELECT * FROM messages WHERE conversation_id = %s AND sequence > %s"
-            " ORDER BY sequence LIMIT %s",
-            (conversation_id, after, limit + 1),
+            OLDEST_PAGE,
+            {
+                "conversation": conversation_id,
+                "after": after,
+                "until": after + fetched,
+                "fetched": fetched,
+            },
         )
         return MessagePage([message_from(row) for row in rows[:limit]], len(rows) > limit)
 
