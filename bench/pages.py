@@ -10,13 +10,15 @@ sees the OFFSET page grow would see a keyset page grow too, if it did.
 
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
 import psycopg
 from loads import get_load
 from stats import percentile
+
+from adapters.postgres.messages import NEWEST_PAGE
 
 HISTORY_LIMIT = 50
 LIST_LIMIT = 20
@@ -87,10 +89,9 @@ def history_costs(
     *,
     database_url: str,
     conversations: dict[int, UUID],
-    page_sql: str,
     requests: int,
 ) -> list[SizeComparison]:
-    """`conversations` by size (two sizes); `page_sql` is the adapter's page query as recorded."""
+    """`conversations` by size (two sizes)."""
 
     def newest(size: int, count: int) -> float:
         path = f"/api/conversations/{conversations[size]}/messages?limit={HISTORY_LIMIT}"
@@ -104,8 +105,12 @@ def history_costs(
         return get_load(server_url, token, path, count).p50_ms
 
     def keyset(size: int, count: int) -> float:
-        params = (conversations[size], middle(size), HISTORY_LIMIT + 1)
-        return sql_p50_ms(database_url, page_sql, params, count)
+        params = {
+            "conversation": conversations[size],
+            "before": middle(size),
+            "fetched": HISTORY_LIMIT + 1,
+        }
+        return sql_p50_ms(database_url, NEWEST_PAGE, params, count)
 
     def offset(size: int, count: int) -> float:
         params = (conversations[size], HISTORY_LIMIT + 1, size - middle(size) + 1)
@@ -144,7 +149,9 @@ def list_costs(server_url: str, tokens: dict[int, str], requests: int) -> list[S
     return [compared(scenario, "conversations", list(tokens), first_page, requests)]
 
 
-def sql_p50_ms(database_url: str, sql: str, params: Sequence[object], repeats: int) -> float:
+def sql_p50_ms(
+    database_url: str, sql: str, params: Sequence[object] | Mapping[str, object], repeats: int
+) -> float:
     """The median time of `sql`, prepared, run `repeats` times on one connection."""
     with psycopg.connect(database_url, autocommit=True) as connection:
         timings = []

@@ -130,7 +130,6 @@ def _run(
             "reply": f"Echo: {MESSAGE}",
         },
     )
-    page_sql = by_key["history-deep"].recording.units[-1].statements[-1].sql
     setup = SendSetup(
         database,
         issue_dev_token(secret, "bench-load"),
@@ -154,7 +153,6 @@ def _run(
             issue_dev_token(secret, seeded.history_agent),
             database_url=database.url,
             conversations=seeded.history,
-            page_sql=page_sql,
             requests=plan.read_requests,
         )
         list_tokens = {n: issue_dev_token(secret, agent) for n, agent in seeded.list_agents.items()}
