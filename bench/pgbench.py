@@ -2,7 +2,8 @@
 
 It connects as the service's role, as Parley does, so that row-level security costs it what it
 costs Parley; once more as the tables' owner (a superuser, to whom the policies do not apply)
-to show that cost.
+to show that cost. Either way its connections carry the session settings of Parley's pool
+(`PGOPTIONS`), so that PostgreSQL plans the statements as it plans Parley's.
 
 `pgbench -n -M prepared -c N -j N -T S`, each transaction logged (`-l`): the latencies and the
 throughput come from the transactions completed after the warm-up, as for Parley's load.
@@ -20,6 +21,8 @@ from pathlib import Path
 import psycopg
 from pgbench_script import PgbenchScript, conversation_id_of
 from stats import Throughput
+
+from adapters.postgres.pool import session_options
 
 BINARY_VARIABLE = "PARLEY_BENCH_PGBENCH"
 
@@ -87,7 +90,9 @@ def run_pgbench(
         *(f"--define={name}={value}" for name, value in script.definitions.items()),
         database_url,
     ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    done = subprocess.run(  # noqa: S603
+        command, capture_output=True, text=True, check=False, env=_with_session_settings()
+    )
     if done.returncode != 0:
         raise RuntimeError(f"pgbench failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     completed, failed = _transactions(logs)
@@ -101,6 +106,10 @@ def run_pgbench(
     window = [latency for at, latency in completed if at >= start + warmup]
     errors = sum(1 for at in failed if at >= start + warmup)
     return PgbenchRun(Throughput.of(window, errors, seconds), succeeded)
+
+
+def _with_session_settings() -> dict[str, str]:
+    return {**os.environ, "PGOPTIONS": session_options()}
 
 
 def _transactions(logs: Path) -> tuple[list[tuple[float, float]], list[float]]:
