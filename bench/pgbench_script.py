@@ -135,7 +135,11 @@ def pgbench_script(
     texts (the caller's external id and agent id, the message, the reply) that become `-D`
     definitions."""
     translation = _Translation(
-        inputs={conversation_id: _uuid_of_number(CONVERSATION_VARIABLE)}
+        inputs={
+            conversation_id: _uuid_of_number(CONVERSATION_VARIABLE),
+            # as the conversation in focus, set_config's text
+            str(conversation_id): f"{_uuid_of_number(CONVERSATION_VARIABLE)}::text",
+        }
         | {value: f":{name}" for name, value in inputs.items()}
         | {UUID(value): f":{name}" for name, value in inputs.items() if _is_uuid(value)},
         reused_ids=_reused_ids(recording),

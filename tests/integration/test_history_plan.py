@@ -159,3 +159,35 @@ def test_a_page_of_a_short_conversation_is_all_of_it(
         "newest before a number past the last": every_message_newest_first,
         "oldest after the middle": [],
     }
+
+
+def membership_probes(plan: dict[str, Any]) -> int:
+    return sum(
+        node["Actual Loops"]
+        for node in nodes(plan)
+        if node.get("Relation Name") == "conversation_members"
+    )
+
+
+@pytest.mark.parametrize("in_focus", [False, True], ids=["no focus", "in focus"])
+def test_the_conversation_in_focus_has_its_membership_checked_once_a_page(
+    conversations: dict[str, UUID], app_database_url: str, in_focus: bool
+) -> None:
+    page_sql, cursor = PAGES["newest"]
+    conversation = conversations["long"]
+    with psycopg.connect(app_database_url) as service:
+        service.execute(
+            "SELECT set_config('app.agent_id', %s, true),"
+            " set_config('app.conversation_id', %s, true)",
+            (str(ALICE), str(conversation) if in_focus else ""),
+        )
+        service.execute("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)")
+        plan, rows = explained_page(
+            service, page_sql, {"conversation": conversation, **cursor, "fetched": FETCHED}
+        )
+    assert len(rows) == FETCHED
+    if in_focus:
+        # Once for the conversation read for the page's bounds, once for the page.
+        assert membership_probes(plan) == 2, plan
+    else:
+        assert membership_probes(plan) > FETCHED, plan

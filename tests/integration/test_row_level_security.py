@@ -31,8 +31,17 @@ STARTED = [
 """A conversation started by `agent` as the service starts one: all in one transaction."""
 
 
-def acting(connection: psycopg.Connection[Any], agent: UUID) -> None:
-    connection.execute("SELECT set_config('app.agent_id', %s, true)", (str(agent),))
+def acting(connection: psycopg.Connection[Any], agent: UUID, *, focus: UUID | None = None) -> None:
+    """Set the acting agent and, if given, the conversation in focus (migration 0003)."""
+    connection.execute(
+        "SELECT set_config('app.agent_id', %s, true),"
+        " set_config('app.conversation_id', coalesce(%s, ''), true)",
+        (str(agent), None if focus is None else str(focus)),
+    )
+
+
+IN_FOCUS = pytest.mark.parametrize("in_focus", [False, True], ids=["no focus", "in focus"])
+"""Whether the conversation is the one in focus: the focus must show no more."""
 
 
 def visible_rows(connection: psycopg.Connection[Any]) -> dict[str, int]:
@@ -98,10 +107,11 @@ def test_row_level_security_is_enabled_and_forced_on_the_conversation_tables(
     assert sorted(rows) == sorted((table, True, True) for table in GUARDED_TABLES)
 
 
+@IN_FOCUS
 def test_the_acting_agent_sees_its_conversation(
-    alices_conversation: UUID, service: psycopg.Connection[Any]
+    alices_conversation: UUID, service: psycopg.Connection[Any], in_focus: bool
 ) -> None:
-    acting(service, ALICE)
+    acting(service, ALICE, focus=alices_conversation if in_focus else uuid4())
     assert visible_rows(service) == {
         "conversations": 1,
         "conversation_participants": 2,
@@ -110,10 +120,11 @@ def test_the_acting_agent_sees_its_conversation(
     }
 
 
+@IN_FOCUS
 def test_another_agent_sees_no_row_of_it(
-    alices_conversation: UUID, service: psycopg.Connection[Any]
+    alices_conversation: UUID, service: psycopg.Connection[Any], in_focus: bool
 ) -> None:
-    acting(service, BOB)
+    acting(service, BOB, focus=alices_conversation if in_focus else None)
     assert visible_rows(service) == NOTHING
 
 
@@ -135,19 +146,21 @@ def test_with_no_agent_set_no_row_is_seen(
     ],
     ids=["message", "participant", "chat_session"],
 )
+@IN_FOCUS
 def test_another_agent_cannot_insert_into_it(
-    alices_conversation: UUID, service: psycopg.Connection[Any], insert: str
+    alices_conversation: UUID, service: psycopg.Connection[Any], insert: str, in_focus: bool
 ) -> None:
-    acting(service, BOB)
+    acting(service, BOB, focus=alices_conversation if in_focus else None)
     with pytest.raises(pg_errors.InsufficientPrivilege) as refused:
         service.execute(insert, {"c": alices_conversation, "agent": BOB})
     assert refused.value.sqlstate == "42501"
 
 
+@IN_FOCUS
 def test_another_agent_changes_nothing_of_it(
-    alices_conversation: UUID, service: psycopg.Connection[Any], clean_database: str
+    alices_conversation: UUID, service: psycopg.Connection[Any], clean_database: str, in_focus: bool
 ) -> None:
-    acting(service, BOB)
+    acting(service, BOB, focus=alices_conversation if in_focus else None)
     for update in (
         "UPDATE conversations SET title = 'mine' WHERE id = %(c)s",
         "UPDATE conversation_participants SET is_active = false WHERE conversation_id = %(c)s",

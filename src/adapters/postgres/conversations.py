@@ -122,6 +122,8 @@ class PostgresConversationRepository(ConversationRepository):
     async def get(
         self, conversation_id: UUID, *, for_update: bool = False, session_of: UUID | None = None
     ) -> Conversation | None:
+        # The conversation in focus (migration 0003): the policies check membership once.
+        self._db.set_local("app.conversation_id", str(conversation_id))
         sql, params = _GET, [conversation_id]
         if session_of is not None:
             sql, params = _GET_WITH_SESSION, [session_of, conversation_id]

@@ -33,6 +33,7 @@ SERVICE_TABLE_PRIVILEGES = {
 SERVICE_FUNCTIONS = (
     "parley_expect_rows(bigint, integer)",
     "parley_acting_agent()",
+    "parley_focus()",
     "parley_owner()",
     "parley_in_membership_lookup()",
     "parley_may_add(uuid, uuid)",

@@ -18,7 +18,7 @@ class Session:
     def __init__(self, connection: AsyncConnection[DictRow]) -> None:
         self._connection = connection
         self._queued: list[Write] = []
-        self._settings: list[tuple[str, str]] = []
+        self._settings: dict[str, str] = {}
         self.statements = 0
         """How many statements this unit of work sent, for measurements."""
 
@@ -43,8 +43,9 @@ class Session:
 
     def set_local(self, name: str, value: str) -> None:
         """Queue setting `name` to `value` until the transaction ends: sent before the next
-        read or with the commit, ahead of the queued writes."""
-        self._settings.append((name, value))
+        read or with the commit, ahead of the queued writes, in one statement with the other
+        settings queued."""
+        self._settings[name] = value
 
     async def flush(self) -> None:
         await self._send(commit=False)
@@ -72,6 +73,12 @@ class Session:
 
     def _take_queued(self) -> list[tuple[str, tuple[Any, ...]]]:
         queued, self._queued = self._queued, []
-        settings, self._settings = self._settings, []
-        setting = "SELECT set_config(%s, %s, true)"
-        return [(setting, pair) for pair in settings] + statements_for(queued)
+        settings, self._settings = self._settings, {}
+        return _settings_statement(settings) + statements_for(queued)
+
+
+def _settings_statement(settings: dict[str, str]) -> list[tuple[str, tuple[Any, ...]]]:
+    if not settings:
+        return []
+    calls = ", ".join(["set_config(%s, %s, true)"] * len(settings))
+    return [(f"SELECT {calls}", tuple(part for pair in settings.items() for part in pair))]
