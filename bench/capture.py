@@ -64,17 +64,11 @@ class UnitOfWork:
 
     @property
     def round_trips(self) -> int:
-        """BEGIN (sent alone before a first read), each read, each pipeline of queued writes
-        (sent before the next read), and the commit (with the writes still queued)."""
+        """Each read, in one pipeline with what was queued before it (BEGIN too, when it is
+        the first); BEGIN alone before a first read that nothing was queued for; the commit,
+        with the writes still queued."""
         trips = 1 if self.statements and self.statements[0].reads else 0
-        queued = False
-        for statement in self.statements:
-            if statement.reads:
-                trips += 1 + queued
-                queued = False
-            else:
-                queued = True
-        return trips + 1
+        return trips + sum(statement.reads for statement in self.statements) + 1
 
 
 @dataclass(slots=True)
@@ -109,8 +103,10 @@ def _recording_session(recording: Recording) -> type[Session]:
             self._unit = UnitOfWork()
             recording.units.append(self._unit)
 
-        async def fetch_all(self, sql: str, params: Params = ()) -> list[DictRow]:
-            rows = await super().fetch_all(sql, params)
+        async def fetch_all(
+            self, sql: str, params: Params = (), *, unguarded: bool = False
+        ) -> list[DictRow]:
+            rows = await super().fetch_all(sql, params, unguarded=unguarded)
             self._unit.statements.append(Statement(sql, params, True, [dict(r) for r in rows]))
             return rows
 

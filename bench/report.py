@@ -313,8 +313,9 @@ def _statements_section(recording: Recording) -> list[str]:
     lines = [
         "## The send's statements, as the adapter issued them",
         "",
-        "Reads go out one at a time; writes wait, and go out together in one pipeline with the"
-        " next read or the commit. BEGIN goes alone before the first read.",
+        "Writes (and the settings of the acting agent and the conversation in focus) wait, and"
+        " go out together in one pipeline with the next read or the commit; BEGIN goes in the"
+        " first pipeline, or alone before a first read that nothing was queued for.",
         "",
         _row("unit of work", "kind", "statement"),
         _row(*["---"] * 3),

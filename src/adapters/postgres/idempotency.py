@@ -17,6 +17,7 @@ class PostgresIdempotencyRepository(IdempotencyRepository):
             "SELECT * FROM idempotency_keys WHERE agent_id = %s AND client_message_id = %s"
             " FOR UPDATE",
             (agent_id, client_message_id),
+            unguarded=True,
         )
         return None if row is None else idempotency_record_from(row)
 

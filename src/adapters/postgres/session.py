@@ -1,8 +1,8 @@
 """One unit of work's connection: reads go out at once, writes wait to go out together.
 
-Writes are queued and sent before the next read or at commit, as few statements as
-`writes.statements_for` can make of them, in one pipeline: a send's writes cost one round
-trip and one statement. Every error comes out as the application's.
+Writes are queued and sent with the next read or the commit, as few statements as
+`writes.statements_for` can make of them, in one pipeline with it: a send's writes cost one
+statement and no round trip of their own. Every error comes out as the application's.
 """
 
 from typing import Any
@@ -19,18 +19,34 @@ class Session:
         self._connection = connection
         self._queued: list[Write] = []
         self._settings: dict[str, str] = {}
+        self._settings_sent: dict[str, str] = {}
         self.statements = 0
         """How many statements this unit of work sent, for measurements."""
 
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[DictRow]:
-        await self.flush()
+    async def fetch_all(
+        self, sql: str, params: Params = (), *, unguarded: bool = False
+    ) -> list[DictRow]:
+        """The rows `sql` reads, sent in one pipeline after what is queued.
+
+        A read of tables without row-level security (`unguarded`) lets queued settings wait
+        for the next statement when no write is queued: they then go out with it, not in a
+        statement of their own."""
+        queued = [] if unguarded and not self._queued else self._take_queued()
         with translated_errors():
-            cursor = await self._connection.execute(sql, params)
-            self.statements += 1
+            if not queued:
+                cursor = await self._connection.execute(sql, params)
+            else:
+                async with self._connection.pipeline():
+                    for earlier, earlier_params in queued:
+                        await self._connection.execute(earlier, earlier_params)
+                    cursor = await self._connection.execute(sql, params)
+            self.statements += len(queued) + 1
             return await cursor.fetchall()
 
-    async def fetch_one(self, sql: str, params: Params = ()) -> DictRow | None:
-        rows = await self.fetch_all(sql, params)
+    async def fetch_one(
+        self, sql: str, params: Params = (), *, unguarded: bool = False
+    ) -> DictRow | None:
+        rows = await self.fetch_all(sql, params, unguarded=unguarded)
         return rows[0] if rows else None
 
     def write(self, sql: str, params: Params, *, expect_rows: int | None = None) -> None:
@@ -44,7 +60,10 @@ class Session:
     def set_local(self, name: str, value: str) -> None:
         """Queue setting `name` to `value` until the transaction ends: sent before the next
         read or with the commit, ahead of the queued writes, in one statement with the other
-        settings queued."""
+        settings queued; nothing when the transaction already has that value."""
+        if self._settings_sent.get(name) == value:
+            self._settings.pop(name, None)
+            return
         self._settings[name] = value
 
     async def flush(self) -> None:
@@ -56,6 +75,7 @@ class Session:
     async def rollback(self) -> None:
         self._queued.clear()
         self._settings.clear()
+        self._settings_sent.clear()
         with translated_errors():
             await self._connection.rollback()
 
@@ -70,10 +90,12 @@ class Session:
                 self.statements += len(statements)
                 if commit:
                     await self._connection.commit()
+                    self._settings_sent.clear()
 
     def _take_queued(self) -> list[tuple[str, tuple[Any, ...]]]:
         queued, self._queued = self._queued, []
         settings, self._settings = self._settings, {}
+        self._settings_sent |= settings
         return _settings_statement(settings) + statements_for(queued)
 
 
