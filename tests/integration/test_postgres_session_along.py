@@ -1,4 +1,5 @@
-"""The caller's chat session read along with its conversation: fresh, and never saved stale."""
+"""The caller's chat session read along with its conversation, fresh and never saved stale;
+what a unit of work's reads cost in statements."""
 
 import asyncio
 from typing import cast
@@ -21,11 +22,15 @@ def new_unit_of_work(pool, publisher) -> UnitOfWorkFactory:  # type: ignore[no-u
     return lambda: PostgresUnitOfWork(pool, publisher)
 
 
+async def _alices_conversation(new_unit_of_work: UnitOfWorkFactory) -> tuple[Agent, Conversation]:
+    agent = await stored_agent(new_unit_of_work, "alice")
+    return agent, await stored_conversation(new_unit_of_work, agent)
+
+
 async def _with_session(
     new_unit_of_work: UnitOfWorkFactory,
 ) -> tuple[Agent, Conversation, ChatSession]:
-    agent = await stored_agent(new_unit_of_work, "alice")
-    conversation = await stored_conversation(new_unit_of_work, agent)
+    agent, conversation = await _alices_conversation(new_unit_of_work)
     session = ChatSession.start(conversation.id, agent.id, at(1))
     async with new_unit_of_work() as uow:
         await uow.act_for(agent.id)
@@ -51,8 +56,7 @@ async def test_a_session_read_along_costs_no_statement_and_is_the_latest(
 async def test_an_agent_without_a_session_is_read_along_as_none(
     new_unit_of_work: UnitOfWorkFactory,
 ) -> None:
-    agent = await stored_agent(new_unit_of_work, "alice")
-    conversation = await stored_conversation(new_unit_of_work, agent)
+    agent, conversation = await _alices_conversation(new_unit_of_work)
     async with new_unit_of_work() as uow:
         await uow.act_for(agent.id)
         await uow.conversations.get(conversation.id, for_update=True, session_of=agent.id)
@@ -130,3 +134,17 @@ async def test_a_page_of_conversations_brings_the_agents_active_sessions_along(
         assert cast(PostgresUnitOfWork, uow).statements == statements
     assert [c.id for c in page] == [without_session.id, with_session.id]
     assert {c: s.id for c, s in along.items()} == {with_session.id: session.id}
+
+
+async def test_a_keyed_send_names_its_agent_and_conversation_in_one_statement(
+    new_unit_of_work: UnitOfWorkFactory,
+) -> None:
+    agent, conversation = await _alices_conversation(new_unit_of_work)
+    async with new_unit_of_work() as uow:
+        await uow.act_for(agent.id)
+        assert await uow.idempotency.get(agent.id, "key-1") is None
+        assert await uow.conversations.get(conversation.id, for_update=True) is not None
+        assert await uow.conversations.get(conversation.id) is not None
+        # The idempotency read, one statement of settings (the acting agent and the
+        # conversation in focus, which the second read needs no more), the two reads.
+        assert cast(PostgresUnitOfWork, uow).statements == 4
