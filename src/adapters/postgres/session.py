@@ -1,4 +1,4 @@
-"""One unit of work's connection: reads go out at once, writes wait to go out together.
+"""One unit of work's connection: reads go out at once, writes wait to go out with them.
 
 Writes are queued and sent with the next read or the commit, as few statements as
 `writes.statements_for` can make of them, in one pipeline with it: a send's writes cost one
@@ -7,7 +7,7 @@ statement and no round trip of their own. Every error comes out as the applicati
 
 from typing import Any
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import DictRow
 
 from adapters.postgres.errors import translated_errors
@@ -34,13 +34,11 @@ class Session:
         queued = [] if unguarded and not self._queued else self._take_queued()
         with translated_errors():
             if not queued:
-                cursor = await self._connection.execute(sql, params)
+                cursor = await self._execute(sql, params)
             else:
                 async with self._connection.pipeline():
-                    for earlier, earlier_params in queued:
-                        await self._connection.execute(earlier, earlier_params)
-                    cursor = await self._connection.execute(sql, params)
-            self.statements += len(queued) + 1
+                    await self._execute_all(queued)
+                    cursor = await self._execute(sql, params)
             return await cursor.fetchall()
 
     async def fetch_one(
@@ -66,11 +64,14 @@ class Session:
             return
         self._settings[name] = value
 
-    async def flush(self) -> None:
-        await self._send(commit=False)
-
     async def commit(self) -> None:
-        await self._send(commit=True)
+        """Send what is queued and commit, in one pipeline."""
+        statements = self._take_queued()
+        with translated_errors():
+            async with self._connection.pipeline():
+                await self._execute_all(statements)
+                await self._connection.commit()
+        self._settings_sent.clear()
 
     async def rollback(self) -> None:
         self._queued.clear()
@@ -79,18 +80,13 @@ class Session:
         with translated_errors():
             await self._connection.rollback()
 
-    async def _send(self, *, commit: bool) -> None:
-        statements = self._take_queued()
-        if not statements and not commit:
-            return
-        with translated_errors():
-            async with self._connection.pipeline():
-                for sql, params in statements:
-                    await self._connection.execute(sql, params)
-                self.statements += len(statements)
-                if commit:
-                    await self._connection.commit()
-                    self._settings_sent.clear()
+    async def _execute(self, sql: str, params: Params) -> AsyncCursor[DictRow]:
+        self.statements += 1
+        return await self._connection.execute(sql, params)
+
+    async def _execute_all(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+        for sql, params in statements:
+            await self._execute(sql, params)
 
     def _take_queued(self) -> list[tuple[str, tuple[Any, ...]]]:
         queued, self._queued = self._queued, []
