@@ -5,7 +5,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
+from schemathesis.python import asgi
 
 from adapters.auth.dev import issue_dev_token
 from entrypoints.asgi import build_app
@@ -39,6 +41,17 @@ def settings(clean_database: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 def container(settings: Settings) -> Container:
     return Container(settings=settings)
+
+
+@pytest.fixture
+def fuzzed_app(settings: Settings) -> Iterator[Litestar]:
+    """The app of the real container, for Schemathesis to drive on its own event loop; its
+    lifespan (the database pool) is ended before the test database is emptied."""
+    app = build_app(Container(settings=settings))
+    try:
+        yield app
+    finally:
+        asgi.shutdown_lifespans()
 
 
 @pytest.fixture

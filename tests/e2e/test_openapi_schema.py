@@ -10,7 +10,6 @@ Chains of calls are `test_openapi_stateful.py`'s.
 """
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ import schemathesis
 from litestar import Litestar
 from litestar.testing import TestClient
 from schemathesis.checks import CHECKS, load_all_checks
-from schemathesis.python import asgi
 
 from e2e.conftest import bearer
 from e2e.fuzzing import (
@@ -29,9 +27,6 @@ from e2e.fuzzing import (
     fuzzing_config,
     known_state,
 )
-from entrypoints.asgi import build_app
-from entrypoints.container import Container
-from entrypoints.settings import Settings
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "code"}
@@ -201,17 +196,6 @@ def test_the_schema_documents_which_texts_the_service_accepts(
 
 
 # ------------------------------------------------------------------ the document, fuzzed
-
-
-@pytest.fixture
-def fuzzed_app(settings: Settings) -> Iterator[Litestar]:
-    """The app of the real container, driven on Schemathesis's own event loop; its lifespan (the
-    database pool) is ended before the test database is emptied."""
-    app = build_app(Container(settings=settings))
-    try:
-        yield app
-    finally:
-        asgi.shutdown_lifespans()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ Each scenario starts without conversations.
 """
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,9 +21,9 @@ import jwt
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from litestar import Litestar
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from schemathesis.generation.stateful.state_machine import APIStateMachine
-from schemathesis.python import asgi
 
 from adapters.auth.dev import issue_dev_token
 from e2e.conftest import DEV_SECRET
@@ -37,9 +36,6 @@ from e2e.fuzzing import (
     known_state,
 )
 from e2e.helpers import execute
-from entrypoints.asgi import build_app
-from entrypoints.container import Container
-from entrypoints.settings import Settings
 
 OWNER = CALLER
 PEER = "schemathesis-peer"
@@ -109,13 +105,9 @@ def tokens() -> dict[str, str]:
 
 
 @pytest.fixture
-def witness(settings: Settings) -> Iterator[Witness]:
-    """The app of the real container behind a witness; its lifespan (the database pool) is ended
-    before the test database is emptied."""
-    try:
-        yield Witness(build_app(Container(settings=settings)))
-    finally:
-        asgi.shutdown_lifespans()
+def witness(fuzzed_app: Litestar) -> Witness:
+    """The app of the real container behind a witness."""
+    return Witness(fuzzed_app)
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import psycopg
@@ -10,7 +12,7 @@ import pytest
 from adapters.memory.events import RecordingPublisher
 from adapters.postgres.embedded import EmbeddedPostgres
 from adapters.postgres.migrations import migrate
-from adapters.postgres.pool import create_pool
+from adapters.postgres.pool import Pool, create_pool
 from adapters.postgres.unit_of_work import PostgresUnitOfWork
 from application.errors import StoreUnavailable
 from domain.agent import Agent
@@ -41,15 +43,28 @@ async def test_the_embedded_database_keeps_its_data_across_restarts(data_dir: Pa
         restarted.stop()
 
 
-async def test_a_lost_database_is_unavailable_and_the_pool_recovers_when_it_returns(
-    data_dir: Path,
-) -> None:
+@asynccontextmanager
+async def pool_on_embedded(
+    data_dir: Path, *, max_size: int
+) -> AsyncIterator[tuple[EmbeddedPostgres, Pool]]:
+    """A migrated embedded server in `data_dir` and an open pool on it (1 s timeout); both
+    closed afterwards."""
     server = EmbeddedPostgres(data_dir)
     url = server.start()
     await migrate(url)
-    pool = create_pool(url, min_size=1, max_size=2, timeout_s=1)
+    pool = create_pool(url, min_size=1, max_size=max_size, timeout_s=1)
     await pool.open(wait=True)
     try:
+        yield server, pool
+    finally:
+        await pool.close()
+        server.stop()
+
+
+async def test_a_lost_database_is_unavailable_and_the_pool_recovers_when_it_returns(
+    data_dir: Path,
+) -> None:
+    async with pool_on_embedded(data_dir, max_size=2) as (server, pool):
         server.stop()
         with pytest.raises(StoreUnavailable):
             async with PostgresUnitOfWork(pool, RecordingPublisher()) as uow:
@@ -62,9 +77,6 @@ async def test_a_lost_database_is_unavailable_and_the_pool_recovers_when_it_retu
             await uow.commit()
         async with PostgresUnitOfWork(pool, RecordingPublisher()) as uow:
             assert [a.external_user_id for a in await uow.agents.list_all()] == ["back"]
-    finally:
-        await pool.close()
-        server.stop()
 
 
 async def test_after_a_long_outage_the_first_unit_of_work_once_the_database_is_back_succeeds(
@@ -72,12 +84,7 @@ async def test_after_a_long_outage_the_first_unit_of_work_once_the_database_is_b
 ) -> None:
     """The pool's reconnection delays double while the database is away (1 s, 2 s, 4 s...);
     they must not keep it from the database once that is back."""
-    server = EmbeddedPostgres(data_dir)
-    url = server.start()
-    await migrate(url)
-    pool = create_pool(url, min_size=1, max_size=1, timeout_s=1)
-    await pool.open(wait=True)
-    try:
+    async with pool_on_embedded(data_dir, max_size=1) as (server, pool):
         await asyncio.to_thread(server.stop)
         away_until = time.monotonic() + 3
         while time.monotonic() < away_until:
@@ -88,6 +95,3 @@ async def test_after_a_long_outage_the_first_unit_of_work_once_the_database_is_b
 
         async with PostgresUnitOfWork(pool, RecordingPublisher()) as uow:
             assert await uow.agents.list_all() == []
-    finally:
-        await pool.close()
-        server.stop()

@@ -77,6 +77,17 @@ def alices_conversation(agents: None, app_database_url: str) -> UUID:
     return conversation
 
 
+def alice_invites_bob(service: psycopg.Connection[Any], conversation: UUID) -> None:
+    """Alice adds Bob to her conversation as an operator, and commits."""
+    acting(service, ALICE)
+    service.execute(
+        "INSERT INTO conversation_participants VALUES (%s, gen_random_uuid(), 2, 'operator',"
+        " %s, true, true, false, true, now(), now(), 'active')",
+        (conversation, BOB),
+    )
+    service.commit()
+
+
 @pytest.fixture
 def service(app_database_url: str) -> Iterator[psycopg.Connection[Any]]:
     with psycopg.connect(app_database_url) as connection:
@@ -176,13 +187,7 @@ def test_another_agent_changes_nothing_of_it(
 def test_a_member_who_may_invite_adds_an_operator_who_then_sees_it_until_leaving(
     alices_conversation: UUID, service: psycopg.Connection[Any]
 ) -> None:
-    acting(service, ALICE)
-    service.execute(
-        "INSERT INTO conversation_participants VALUES (%s, gen_random_uuid(), 2, 'operator',"
-        " %s, true, true, false, true, now(), now(), 'active')",
-        (alices_conversation, BOB),
-    )
-    service.commit()
+    alice_invites_bob(service, alices_conversation)
     acting(service, BOB)
     assert visible_rows(service)["messages"] == 1
     service.execute(
@@ -309,13 +314,7 @@ MEMBERSHIPS = "SELECT conversation_id, agent_id FROM conversation_members ORDER 
 def test_the_membership_index_follows_who_takes_part(
     alices_conversation: UUID, service: psycopg.Connection[Any], clean_database: str
 ) -> None:
-    acting(service, ALICE)
-    service.execute(
-        "INSERT INTO conversation_participants VALUES (%s, gen_random_uuid(), 2, 'operator',"
-        " %s, true, true, false, true, now(), now(), 'active')",
-        (alices_conversation, BOB),
-    )
-    service.commit()
+    alice_invites_bob(service, alices_conversation)
     with psycopg.connect(clean_database) as owner:
         assert owner.execute(MEMBERSHIPS).fetchall() == [
             (alices_conversation, ALICE),
