@@ -11,6 +11,7 @@ import pytest
 from psycopg import sql
 
 from adapters.postgres.messages import NEWEST_PAGE, OLDEST_PAGE
+from integration.plans import nodes
 
 ALICE = UUID(int=0xA)
 MESSAGES = 20_000
@@ -68,12 +69,6 @@ def _start(owner: psycopg.Connection[Any], conversation: UUID, messages: int) ->
         " 'message ' || n, now() FROM generate_series(1, %s::bigint) AS n",
         (conversation, ALICE, messages),
     )
-
-
-def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from nodes(child)
 
 
 def rows_of_messages_read(plan: dict[str, Any]) -> int:

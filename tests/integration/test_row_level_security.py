@@ -14,6 +14,7 @@ from adapters.postgres.roles import GUARDED_TABLES
 from adapters.postgres.unit_of_work import PostgresUnitOfWork
 from domain.agent import Agent
 from integration.builders import T0
+from integration.plans import nodes
 
 ALICE, BOB = UUID(int=0xA), UUID(int=0xB)
 
@@ -182,6 +183,38 @@ def test_another_agent_changes_nothing_of_it(
     with psycopg.connect(clean_database) as owner:
         acting(owner, ALICE)
         assert owner.execute("SELECT title FROM conversations").fetchall() == [("Alice's",)]
+
+
+SEND_WRITE = (
+    "WITH w0 AS (UPDATE conversations SET last_sequence = 2, version = 2"
+    " WHERE id = %(c)s AND version = 1 RETURNING 1),"
+    " w1 AS (UPDATE conversation_participants SET last_activity_at = now()"
+    " WHERE conversation_id = %(c)s AND agent_id IS NOT NULL),"
+    " w2 AS (INSERT INTO messages (conversation_id, id, sequence, role, sender_agent_id,"
+    " content, created_at) VALUES (%(c)s, gen_random_uuid(), 2, 'iso_agent', %(agent)s, 'more',"
+    " now())),"
+    " w3 AS (UPDATE chat_sessions SET message_count = 2 WHERE conversation_id = %(c)s"
+    " RETURNING 1)"
+    " SELECT (SELECT count(*) FROM w0), (SELECT count(*) FROM w3)"
+)
+"""A send's changes to a conversation, made in one statement as the adapter makes them."""
+
+
+def test_a_write_checks_each_row_it_changes_with_no_lookup_set_up_per_statement(
+    alices_conversation: UUID, service: psycopg.Connection[Any]
+) -> None:
+    """The focus arm (0003) would run an init-plan per policy applied, whatever the rows: a
+    send's write applies eleven (migration 0004 keeps the focus for the messages read)."""
+    acting(service, ALICE, focus=alices_conversation)
+    explained = service.execute(
+        f"EXPLAIN (ANALYZE, FORMAT JSON) {SEND_WRITE}", {"c": alices_conversation, "agent": ALICE}
+    ).fetchone()
+    assert explained is not None
+    plan = explained[0][0]["Plan"]
+    probes = [n for n in nodes(plan) if n.get("Relation Name") == "conversation_members"]
+    assert probes, plan
+    assert {probe["Parent Relationship"] for probe in probes} == {"SubPlan"}, plan
+    assert service.execute("SELECT last_sequence FROM conversations").fetchall() == [(2,)]
 
 
 def test_a_member_who_may_invite_adds_an_operator_who_then_sees_it_until_leaving(

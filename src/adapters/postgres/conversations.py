@@ -122,7 +122,7 @@ class PostgresConversationRepository(ConversationRepository):
     async def get(
         self, conversation_id: UUID, *, for_update: bool = False, session_of: UUID | None = None
     ) -> Conversation | None:
-        # The conversation in focus (migration 0003): the policies check membership once.
+        # The conversation in focus (0003, 0004): a page of its messages checks membership once.
         self._db.set_local("app.conversation_id", str(conversation_id))
         sql, params = _GET, [conversation_id]
         if session_of is not None:
