@@ -185,6 +185,24 @@ def test_another_agent_changes_nothing_of_it(
         assert owner.execute("SELECT title FROM conversations").fetchall() == [("Alice's",)]
 
 
+def test_an_agent_cannot_move_its_participant_into_a_conversation_it_is_not_in(
+    alices_conversation: UUID, service: psycopg.Connection[Any]
+) -> None:
+    bobs_conversation = uuid4()
+    acting(service, BOB)
+    for statement in STARTED:
+        service.execute(statement, {"c": bobs_conversation, "agent": BOB})
+    service.commit()
+    acting(service, BOB)
+    with pytest.raises(pg_errors.InsufficientPrivilege) as refused:
+        service.execute(
+            "UPDATE conversation_participants SET conversation_id = %s, position = 9"
+            " WHERE conversation_id = %s AND agent_id = %s",
+            (alices_conversation, bobs_conversation, BOB),
+        )
+    assert refused.value.sqlstate == "42501"
+
+
 SEND_WRITE = (
     "WITH w0 AS (UPDATE conversations SET last_sequence = 2, version = 2"
     " WHERE id = %(c)s AND version = 1 RETURNING 1),"
@@ -203,8 +221,11 @@ SEND_WRITE = (
 def test_a_write_checks_each_row_it_changes_with_no_lookup_set_up_per_statement(
     alices_conversation: UUID, service: psycopg.Connection[Any]
 ) -> None:
-    """The focus arm (0003) would run an init-plan per policy applied, whatever the rows: a
-    send's write applies eleven (migration 0004 keeps the focus for the messages read)."""
+    """The focus arm (0003) would run an init-plan per policy applied, whatever the rows
+    (migration 0004 keeps the focus for the messages read). Each UPDATE policy reads as its
+    table's SELECT policy, which PostgreSQL then applies once: a probe for the conversation
+    read and one written, as for the session; for the participants, one read and two
+    written (the WITH CHECK asks for the membership alone); one for the message."""
     acting(service, ALICE, focus=alices_conversation)
     explained = service.execute(
         f"EXPLAIN (ANALYZE, FORMAT JSON) {SEND_WRITE}", {"c": alices_conversation, "agent": ALICE}
@@ -214,6 +235,7 @@ def test_a_write_checks_each_row_it_changes_with_no_lookup_set_up_per_statement(
     probes = [n for n in nodes(plan) if n.get("Relation Name") == "conversation_members"]
     assert probes, plan
     assert {probe["Parent Relationship"] for probe in probes} == {"SubPlan"}, plan
+    assert len(probes) == 2 + 3 + 1 + 2, plan
     assert service.execute("SELECT last_sequence FROM conversations").fetchall() == [(2,)]
 
 

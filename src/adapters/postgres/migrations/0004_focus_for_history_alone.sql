@@ -8,7 +8,16 @@
 -- noise. Few rows of conversations, participants and chat sessions are checked by any of
 -- Parley's statements: one conversation, its participants, an agent's sessions.
 --
--- Every policy but messages_visible is again as 0002 wrote it.
+-- Every policy but messages_visible checks membership again as 0002 did. PostgreSQL applies
+-- an expression once where several policies of a statement give the same one (compared as a
+-- tree), so each table's UPDATE policy reads exactly as its SELECT policy: an UPDATE, which
+-- must pass both, and a read FOR UPDATE check the row once. The branches this adds grant
+-- nothing new: the membership lookup counts for the owner alone, and an agent's own active
+-- participant row is one of a conversation it takes part in (the WITH CHECK of
+-- participants_changed still asks for the membership itself, so that no row moves into
+-- another conversation). On Parley's own send load (8 clients, six rounds alternating with
+-- the policies written as 0002 wrote them and with row-level security disabled), PostgreSQL's
+-- CPU per send went from 1.28 to 1.16 ms (0.94 disabled), medians.
 DO $$
 DECLARE
     member constant text := $member$EXISTS (
@@ -22,12 +31,14 @@ BEGIN
     EXECUTE format('ALTER POLICY conversations_visible ON conversations'
         ' USING (%s OR parley_in_membership_lookup())', conversation);
     EXECUTE format('ALTER POLICY conversations_changed ON conversations'
-        ' USING (%s) WITH CHECK (%s)', conversation, conversation);
+        ' USING (%s OR parley_in_membership_lookup())'
+        ' WITH CHECK (%s OR parley_in_membership_lookup())', conversation, conversation);
     EXECUTE format('ALTER POLICY participants_visible ON conversation_participants'
         ' USING ((agent_id = parley_acting_agent() AND is_active) OR %s'
         ' OR parley_in_membership_lookup())', participant);
     EXECUTE format('ALTER POLICY participants_changed ON conversation_participants'
-        ' USING (%s)', participant);
+        ' USING ((agent_id = parley_acting_agent() AND is_active) OR %s'
+        ' OR parley_in_membership_lookup()) WITH CHECK (%s)', participant, participant);
     EXECUTE format('ALTER POLICY chat_sessions_visible ON chat_sessions USING (%s)', session);
     EXECUTE format('ALTER POLICY chat_sessions_started ON chat_sessions'
         ' WITH CHECK (%s OR parley_starts(conversation_id))', session);
