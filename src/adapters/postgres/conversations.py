@@ -31,20 +31,24 @@ _GET = (
 )
 
 _GET_WITH_SESSION = (
-    f"SELECT {CONVERSATION_COLUMNS}, {SESSION_ALONG_COLUMNS},"
-    " (SELECT version FROM conversations WHERE id = c.id) AS snapshot_version"
-    " FROM conversations c"
-    " JOIN conversation_participants p ON p.conversation_id = c.id"
-    " LEFT JOIN LATERAL (SELECT * FROM chat_sessions"
-    " WHERE conversation_id = c.id AND agent_id = %s"
-    " ORDER BY status = 'active' DESC, started_at DESC LIMIT 1) s ON true"
-    f" WHERE c.id = %s ORDER BY {PARTICIPANT_ORDER}"
+    "WITH c AS MATERIALIZED (SELECT *,"
+    " (SELECT version FROM conversations WHERE id = %(id)s) AS snapshot_version"
+    " FROM conversations WHERE id = %(id)s{lock}),"
+    " s AS MATERIALIZED (SELECT * FROM chat_sessions"
+    " WHERE conversation_id = %(id)s AND agent_id = %(agent)s"
+    " ORDER BY status = 'active' DESC, started_at DESC LIMIT 1)"
+    f" SELECT {CONVERSATION_COLUMNS}, {SESSION_ALONG_COLUMNS}, c.snapshot_version"
+    " FROM c JOIN conversation_participants p ON p.conversation_id = c.id LEFT JOIN s ON true"
+    f" ORDER BY {PARTICIPANT_ORDER}"
 )
-"""The conversation with an agent's latest chat session on it, as `latest_for` finds it.
+"""The conversation with an agent's latest chat session on it, as `latest_for` finds it;
+`{lock}` is where `FOR UPDATE` goes.
 
-A read `FOR UPDATE` that waited for the conversation's lock sees the conversation as the unit
-of work that held it left it, but every other row as it was before the wait: the session read
-along is then out of date, which shows as a `snapshot_version` older than the version.
+The conversation and the session are each read once, not once per participant, so row-level
+security checks each of them once. A read `FOR UPDATE` that waited for the conversation's
+lock sees the conversation as the unit of work that held it left it, but every other row as
+it was before the wait: the session read along is then out of date, which shows as a
+`snapshot_version` older than the version.
 """
 
 _LIST = (
@@ -124,10 +128,12 @@ class PostgresConversationRepository(ConversationRepository):
     ) -> Conversation | None:
         # The conversation in focus (0003, 0004): a page of its messages checks membership once.
         self._db.set_local("app.conversation_id", str(conversation_id))
-        sql, params = _GET, [conversation_id]
-        if session_of is not None:
-            sql, params = _GET_WITH_SESSION, [session_of, conversation_id]
-        rows = await self._db.fetch_all(f"{sql} FOR UPDATE OF c" if for_update else sql, params)
+        if session_of is None:
+            sql = f"{_GET} FOR UPDATE OF c" if for_update else _GET
+            rows = await self._db.fetch_all(sql, [conversation_id])
+        else:
+            sql = _GET_WITH_SESSION.format(lock=" FOR UPDATE" if for_update else "")
+            rows = await self._db.fetch_all(sql, {"id": conversation_id, "agent": session_of})
         found = conversations_from(rows)
         if not found:
             return None
