@@ -23,22 +23,22 @@ DECLARE
     member constant text := $member$EXISTS (
             SELECT 1 FROM conversation_members m
             WHERE m.conversation_id = %1$s AND m.agent_id = parley_acting_agent() OFFSET 0)$member$;
-    conversation constant text := format(member, 'conversations.id');
+    conversation_seen constant text :=
+        format(member, 'conversations.id') || ' OR parley_in_membership_lookup()';
     participant constant text := format(member, 'conversation_participants.conversation_id');
+    participant_seen constant text := '(agent_id = parley_acting_agent() AND is_active) OR '
+        || participant || ' OR parley_in_membership_lookup()';
     session constant text := format(member, 'chat_sessions.conversation_id');
     message constant text := format(member, 'messages.conversation_id');
 BEGIN
-    EXECUTE format('ALTER POLICY conversations_visible ON conversations'
-        ' USING (%s OR parley_in_membership_lookup())', conversation);
+    EXECUTE format('ALTER POLICY conversations_visible ON conversations USING (%s)',
+        conversation_seen);
     EXECUTE format('ALTER POLICY conversations_changed ON conversations'
-        ' USING (%s OR parley_in_membership_lookup())'
-        ' WITH CHECK (%s OR parley_in_membership_lookup())', conversation, conversation);
+        ' USING (%s) WITH CHECK (%s)', conversation_seen, conversation_seen);
     EXECUTE format('ALTER POLICY participants_visible ON conversation_participants'
-        ' USING ((agent_id = parley_acting_agent() AND is_active) OR %s'
-        ' OR parley_in_membership_lookup())', participant);
+        ' USING (%s)', participant_seen);
     EXECUTE format('ALTER POLICY participants_changed ON conversation_participants'
-        ' USING ((agent_id = parley_acting_agent() AND is_active) OR %s'
-        ' OR parley_in_membership_lookup()) WITH CHECK (%s)', participant, participant);
+        ' USING (%s) WITH CHECK (%s)', participant_seen, participant);
     EXECUTE format('ALTER POLICY chat_sessions_visible ON chat_sessions USING (%s)', session);
     EXECUTE format('ALTER POLICY chat_sessions_started ON chat_sessions'
         ' WITH CHECK (%s OR parley_starts(conversation_id))', session);
